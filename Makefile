@@ -1,0 +1,39 @@
+# Entry points of the course. `make run` and `make test` do all the set-up they need.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.setup-done
+PROFILE ?= auto
+# Whole test command bound (seconds): a stuck cell fails with its name long before this.
+TEST_TIMEOUT ?= 3000
+
+.PHONY: setup run test lab export bench slides clean clean-data
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
+	bash scripts/setup.sh
+	touch $@
+
+## run: execute every lecture notebook headless (D2L_PROFILE or PROFILE=quick|cpu|full), results in build/
+run: $(STAMP)
+	$(PY) -m d2l_extras.runner --profile $(PROFILE)
+
+## test: unit tests and every notebook under nbval in the quick profile
+test: $(STAMP)
+	D2L_PROFILE=quick timeout --signal=INT --kill-after=60 $(TEST_TIMEOUT) \
+	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 \
+	  --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider --timeout=900
+
+## lab: JupyterLab on 127.0.0.1 with token authentication
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False notebooks
+
+## export: regenerate d2l_extras/models/ from the notebooks' `export` cells
+export: $(STAMP)
+	$(PY) -m d2l_extras.export
+
+clean:
+	rm -rf build slides/en slides/vi slides/index.html slides/pdf
+
+## clean-data: remove the Fashion-MNIST copy downloaded into MXNet's cache
+clean-data:
+	rm -rf $${MXNET_HOME:-$$HOME/.mxnet}/datasets/fashion-mnist

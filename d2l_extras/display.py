@@ -1,0 +1,146 @@
+"""How training progress is shown; kept apart from training itself.
+
+``fit`` calls a display's ``on_*`` methods. Three are provided: a live plot for notebooks
+(one figure updated in place through a display id: no ``clear_output`` flood, PNG so
+that nbval does not compare it), a tqdm progress bar for terminals, and nothing
+(``display=None``, as in unit tests).
+"""
+import sys
+
+__all__ = ["Display", "LivePlot", "ProgressBar", "resolve_display", "in_notebook"]
+
+
+class Display:
+    """Base class: every hook does nothing."""
+
+    def on_train_begin(self, info):
+        """``info``: dict with num_epochs, num_batches, start_epoch, devices, history."""
+
+    def on_batch_end(self, epoch, batch, metrics):
+        """``metrics``: dict with running train_loss and train_acc of this epoch."""
+
+    def on_epoch_end(self, epoch, record):
+        """``record``: the epoch's dict in the history."""
+
+    def on_train_end(self, history):
+        """Called once with the finished History."""
+
+
+def in_notebook():
+    """True inside a Jupyter kernel (JupyterLab, nbclient, nbval)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def resolve_display(display):
+    """'auto' means a live plot in a notebook, a progress bar in a terminal, else nothing."""
+    if display == "auto":
+        if in_notebook():
+            return LivePlot()
+        return ProgressBar() if sys.stderr.isatty() else Display()
+    if display is None:
+        return Display()
+    if not isinstance(display, Display):
+        raise TypeError(f"display must be 'auto', None or a Display, got {type(display).__name__}")
+    return display
+
+
+class LivePlot(Display):
+    """Loss and accuracies against epochs, redrawn in one notebook output as training runs.
+
+    Parameters
+    ----------
+    points_per_epoch : int
+        How often within an epoch the training curves get a new point.
+    """
+
+    def __init__(self, points_per_epoch=5, figsize=(4.5, 3)):
+        self.points_per_epoch, self.figsize = points_per_epoch, figsize
+        self.x, self.series = [], {"train loss": [], "train acc": []}
+        self.test_x, self.test_acc = [], []
+
+    def on_train_begin(self, info):
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        self.num_epochs, self.num_batches = info["num_epochs"], info["num_batches"]
+        self.every = max(1, self.num_batches // self.points_per_epoch)
+        for record in info["history"].records:  # a resumed run shows its earlier epochs
+            self._add_epoch(record)
+        self.fig, self.ax = plt.subplots(figsize=self.figsize)
+        plt.close(self.fig)  # shown only through the display handle, not again at cell end
+        self.handle = display(self._draw(), display_id=True)
+
+    def _add_epoch(self, record):
+        self.x.append(record["epoch"])
+        self.series["train loss"].append(record["train_loss"])
+        self.series["train acc"].append(record["train_acc"])
+        self.test_x.append(record["epoch"])
+        self.test_acc.append(record["test_acc"])
+
+    def on_batch_end(self, epoch, batch, metrics):
+        if (batch + 1) % self.every == 0 and batch + 1 < self.num_batches:
+            self.x.append(epoch + (batch + 1) / self.num_batches)
+            self.series["train loss"].append(metrics["train_loss"])
+            self.series["train acc"].append(metrics["train_acc"])
+            self.handle.update(self._draw())
+
+    def on_epoch_end(self, epoch, record):
+        self._add_epoch(record)
+        self.handle.update(self._draw())
+
+    def on_train_end(self, history):
+        print(history)
+
+    def _draw(self):
+        ax = self.ax
+        ax.cla()
+        ax.plot(self.x, self.series["train loss"], "-", label="train loss")
+        ax.plot(self.x, self.series["train acc"], "m--", label="train acc")
+        ax.plot(self.test_x, self.test_acc, "g-.o", markersize=3, label="test acc")
+        ax.set_xlabel("epoch")
+        ax.set_xlim(0, self.num_epochs)
+        ax.grid(True)
+        ax.legend(loc="best")
+        self.fig.tight_layout()
+        # Rendered to PNG here, whatever the inline backend's format (d2l switches it to SVG,
+        # which nbval would compare as text).
+        import io
+
+        from IPython.display import Image
+
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=100)
+        return Image(data=buf.getvalue(), format="png")
+
+
+class ProgressBar(Display):
+    """A tqdm bar per epoch, with the running loss and accuracy."""
+
+    def on_train_begin(self, info):
+        self.num_epochs, self.num_batches = info["num_epochs"], info["num_batches"]
+        self.bar = None
+
+    def on_batch_end(self, epoch, batch, metrics):
+        from tqdm.auto import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=self.num_batches, desc=f"epoch {epoch + 1}/{self.num_epochs}",
+                            leave=False, file=sys.stderr)
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{metrics['train_loss']:.3f}", acc=f"{metrics['train_acc']:.3f}")
+
+    def on_epoch_end(self, epoch, record):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        print(f"epoch {record['epoch']}: loss {record['train_loss']:.3f}, train acc "
+              f"{record['train_acc']:.3f}, test acc {record['test_acc']:.3f}, "
+              f"{record['examples_per_sec']:.1f} examples/sec", file=sys.stderr)
+
+    def on_train_end(self, history):
+        print(history)

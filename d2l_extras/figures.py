@@ -1,0 +1,228 @@
+"""Architecture figures drawn from the networks themselves, so figure and code cannot disagree.
+
+Every label is read off a layer object (kernel size, stride, channels, units, rate) and
+every shape comes from running an example through it. Figures are matplotlib figures;
+notebooks show them as PNG.
+"""
+import matplotlib.pyplot as plt
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from mxnet import np
+from mxnet.gluon import nn
+
+__all__ = ["describe_layer", "layer_shapes", "draw_chain", "draw_columns", "draw_branches"]
+
+# Box colours by kind of layer, as in the book's figures.
+COLOURS = {"conv": "#cfe2f3", "pool": "#d9ead3", "dense": "#fce5cd", "norm": "#ead1dc",
+           "act": "#fff2cc", "drop": "#eeeeee", "block": "#d0e0e3", "other": "#ffffff"}
+
+
+def _pair(v):
+    v = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    return v[:2] if len(v) >= 2 else (v[0], v[0])
+
+
+def _kw(layer, key):
+    return getattr(layer, "_kwargs", {}).get(key)
+
+
+def describe_layer(layer):
+    """A short label such as 'Conv 11×11, 96, /4' or 'Dense 4096, relu' read off the layer."""
+    name = type(layer).__name__
+    if isinstance(layer, nn.Conv2D):
+        k, s, p = _pair(_kw(layer, "kernel")), _pair(_kw(layer, "stride")), _pair(_kw(layer, "pad"))
+        text = f"Conv {k[0]}×{k[1]}, {layer._channels}"
+        text += f", /{s[0]}" if s[0] > 1 else ""
+        text += f", pad {p[0]}" if p[0] else ""
+        return text + _act_suffix(layer)
+    if isinstance(layer, (nn.MaxPool2D, nn.AvgPool2D)):
+        kind = "MaxPool" if isinstance(layer, nn.MaxPool2D) else "AvgPool"
+        k, s = _pair(_kw(layer, "kernel")), _pair(_kw(layer, "stride"))
+        p = _pair(_kw(layer, "pad") or 0)
+        return f"{kind} {k[0]}×{k[1]}" + (f", /{s[0]}" if s[0] > 1 else "") + (f", pad {p[0]}" if p[0] else "")
+    if isinstance(layer, (nn.GlobalAvgPool2D, nn.GlobalMaxPool2D)):
+        return "Global" + ("Avg" if isinstance(layer, nn.GlobalAvgPool2D) else "Max") + "Pool"
+    if isinstance(layer, nn.Dense):
+        return f"Dense {layer._units}" + _act_suffix(layer)
+    if isinstance(layer, nn.Dropout):
+        return f"Dropout {layer._rate:g}"
+    if isinstance(layer, nn.Activation):
+        return getattr(layer, "_act_type", "Activation")
+    return name
+
+
+def _act_suffix(layer):
+    act = getattr(layer, "act", None)
+    return f", {act._act_type}" if act is not None else ""
+
+
+def _kind(layer):
+    if isinstance(layer, nn.Conv2D):
+        return "conv"
+    if isinstance(layer, (nn.MaxPool2D, nn.AvgPool2D, nn.GlobalAvgPool2D, nn.GlobalMaxPool2D)):
+        return "pool"
+    if isinstance(layer, nn.Dense):
+        return "dense"
+    if "Norm" in type(layer).__name__:
+        return "norm"
+    if isinstance(layer, nn.Activation):
+        return "act"
+    if isinstance(layer, nn.Dropout):
+        return "drop"
+    return "block" if layer._children else "other"
+
+
+def layer_shapes(layers, input_shape):
+    """Output shape (without the batch axis) after each layer, for one example."""
+    X = np.zeros(tuple(input_shape))
+    shapes = []
+    for layer in layers:
+        X = layer(X)
+        shapes.append(tuple(X.shape[1:]))
+    return shapes
+
+
+def _ensure_initialized(net):
+    if any(p._data is None and not p._deferred_init for p in net.collect_params().values()):
+        net.initialize()
+
+
+def _layers(net):
+    return list(net) if isinstance(net, (nn.Sequential, nn.HybridSequential)) else [net]
+
+
+def _fmt_shape(shape):
+    return "×".join(str(s) for s in shape)
+
+
+def _box(ax, x, y, w, h, text, kind, fontsize=8):
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
+                                facecolor=COLOURS[kind], edgecolor="#444444", linewidth=0.8))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+
+def _arrow(ax, start, end):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=8, linewidth=0.8, color="#444444"))
+
+
+def _chain(ax, x, layers, shapes, input_label, labels=None, width=2.6):
+    """Draw one column bottom-up; returns its height in rows."""
+    rows = [input_label] + [labels[i] if labels else describe_layer(l) for i, l in enumerate(layers)]
+    kinds = ["other"] + [_kind(l) for l in layers]
+    for i, (text, kind) in enumerate(zip(rows, kinds)):
+        _box(ax, x, i, width, 0.62, text, kind)
+        if i:
+            _arrow(ax, (x, i - 1 + 0.31), (x, i - 0.31))
+        if i and shapes:
+            ax.text(x + width / 2 + 0.08, i, _fmt_shape(shapes[i - 1]), ha="left", va="center",
+                    fontsize=6.5, color="#666666")
+    return len(rows)
+
+
+def draw_columns(columns, figsize=None, width=2.6):
+    """Several networks side by side, each drawn bottom-up from its layers.
+
+    Parameters
+    ----------
+    columns : list of (title, net, input_shape)
+        ``input_shape`` includes the batch axis, e.g. (1, 1, 224, 224); None to omit shapes.
+    """
+    heights = []
+    for _, net, _ in columns:
+        heights.append(len(_layers(net)) + 1)
+    rows = max(heights)
+    spacing = width + 1.6
+    fig, ax = plt.subplots(figsize=figsize or (spacing * len(columns) * 0.95, rows * 0.42 + 0.6))
+    for c, (title, net, input_shape) in enumerate(columns):
+        layers = _layers(net)
+        shapes = None
+        if input_shape is not None:
+            _ensure_initialized(net)
+            shapes = layer_shapes(layers, input_shape)
+        label = "Input " + _fmt_shape(input_shape[1:]) if input_shape is not None else "Input"
+        _chain(ax, c * spacing, layers, shapes, label, width=width)
+        ax.text(c * spacing, rows - 0.2, title, ha="center", va="bottom", fontsize=10, weight="bold")
+    ax.set_xlim(-width / 2 - 0.2, (len(columns) - 1) * spacing + width / 2 + 1.3)
+    ax.set_ylim(-0.6, rows + 0.4)
+    ax.axis("off")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def draw_chain(net, input_shape=None, title=None, figsize=None):
+    """One network (or block) drawn bottom-up, each layer with its output shape."""
+    return draw_columns([(title or type(net).__name__, net, input_shape)], figsize=figsize)
+
+
+def draw_branches(paths, input_shape, merge="concat", title=None, after=None, figsize=None, width=2.2):
+    """Parallel paths from one input, merged by concatenation or addition.
+
+    Parameters
+    ----------
+    paths : list of (name, list of layers)
+        An empty list of layers is an identity path (a shortcut connection).
+    input_shape : tuple
+        One example with its batch axis, e.g. (1, 192, 12, 12).
+    merge : {'concat', 'add'}
+        How the paths' outputs are combined (channel concatenation or elementwise sum).
+    after : list of layers, optional
+        Layers applied after the merge (e.g. ReLU of a residual block).
+    """
+    if merge not in ("concat", "add"):
+        raise ValueError(f"merge must be 'concat' or 'add', got {merge!r}")
+    x0 = np.zeros(tuple(input_shape))
+    depth = max(len(layers) for _, layers in paths)
+    spacing = width + 0.9
+    n = len(paths)
+    fig, ax = plt.subplots(figsize=figsize or (max(4.5, spacing * n + 1), (depth + 4) * 0.5 + 0.5))
+    xs = [(i - (n - 1) / 2) * spacing for i in range(n)]
+    _box(ax, 0, 0, width, 0.62, "Input " + _fmt_shape(input_shape[1:]), "other")
+    out_shapes = []
+    for x, (name, layers) in zip(xs, paths):
+        X = x0
+        prev = (0, 0.31)
+        for j, layer in enumerate(layers, start=1):
+            _ensure_initialized(layer)
+            X = layer(X)
+            _box(ax, x, j, width, 0.62, describe_layer(layer), _kind(layer))
+            _arrow(ax, prev, (x, j - 0.31))
+            prev = (x, j + 0.31)
+        out_shapes.append(tuple(X.shape[1:]))
+        label = f"{name}: {_fmt_shape(X.shape[1:])}" if name else _fmt_shape(X.shape[1:])
+        if layers:
+            ax.text(x, depth + 0.55, label, ha="center", va="center", fontsize=7, color="#444444")
+            _arrow(ax, prev, (0, depth + 1.69))
+        else:  # identity path: a line from the input around to the merge
+            side = width / 2 if x >= 0 else -width / 2
+            ax.plot([side, x, x], [0, 0, depth + 2], color="#444444", linewidth=0.8)
+            _arrow(ax, (x, depth + 2), (side * 1.3, depth + 2))
+            ax.text(x + 0.1, (depth + 2) / 2, label, ha="left", va="center", fontsize=7, color="#444444")
+    merged = _merge_shape(out_shapes, merge)
+    merge_text = ("Concatenate (channels)" if merge == "concat" else "Add (+)") + " " + _fmt_shape(merged)
+    _box(ax, 0, depth + 2, width * 1.3, 0.62, merge_text, "block")
+    top = depth + 2
+    X = np.zeros((1,) + merged)
+    for layer in after or []:
+        _ensure_initialized(layer)
+        X = layer(X)
+        _arrow(ax, (0, top + 0.31), (0, top + 0.69))
+        top += 1
+        _box(ax, 0, top, width, 0.62, describe_layer(layer) + " " + _fmt_shape(X.shape[1:]), _kind(layer))
+    if title:
+        ax.text(0, top + 0.8, title, ha="center", va="bottom", fontsize=10, weight="bold")
+    ax.set_xlim(min(xs) - width / 2 - 0.3, max(xs) + width / 2 + 0.3)
+    ax.set_ylim(-0.6, top + 1.3)
+    ax.axis("off")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _merge_shape(shapes, merge):
+    if merge == "add":
+        if len(set(shapes)) != 1:
+            raise ValueError(f"paths to be added have different shapes: {shapes}")
+        return shapes[0]
+    if len({s[1:] for s in shapes}) != 1:
+        raise ValueError(f"paths to be concatenated differ in height/width: {shapes}")
+    return (sum(s[0] for s in shapes),) + shapes[0][1:]

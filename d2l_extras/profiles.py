@@ -1,0 +1,187 @@
+"""Run profiles: how much each section trains, chosen by ``D2L_PROFILE``.
+
+- ``quick``: CI. Seconds to a minute per notebook, still enough to catch a broken network.
+- ``cpu``: a student's laptop without a GPU. Minutes per notebook, test accuracy >= 0.85.
+- ``full``: the book's settings, for a GPU.
+
+Without ``D2L_PROFILE`` the profile is ``full`` when MXNet sees a GPU, else ``cpu``.
+"""
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Optional
+
+__all__ = ["PROFILES", "SECTIONS", "Settings", "get_profile", "get_settings", "settings_table"]
+
+ENV_VAR = "D2L_PROFILE"
+PROFILES = ("quick", "cpu", "full")
+TRAIN_SIZE, TEST_SIZE = 60000, 10000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Training settings of one section under one profile."""
+
+    lr: float
+    num_epochs: int
+    batch_size: int
+    resize: int
+    subset: Optional[int] = None       # training images used (None: all 60,000)
+    test_subset: Optional[int] = None  # test images used (None: all 10,000)
+    floor: Optional[float] = None      # test accuracy the notebook asserts (CI)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    book: Settings
+    min_resize: int
+    min_resize_why: str
+    profiles: dict  # profile -> (Settings, why in English, why in Vietnamese)
+
+
+# The book's settings (d2l v0.17, MXNet) in `full`; see shared reference figures.
+SECTIONS = {
+    "alexnet": Section(
+        "AlexNet", Settings(0.01, 10, 128, 224), 68,
+        "the 11×11 stride-4 convolution and three 3×3 stride-2 max poolings need at least 68×68",
+        {"quick": (Settings(0.05, 1, 128, 68, 2560, 1000, floor=0.55),
+                   "CI: smallest input AlexNet accepts, 2,560 images, 1 epoch",
+                   "CI: ảnh nhỏ nhất AlexNet nhận, 2.560 ảnh, 1 epoch"),
+         "cpu": (Settings(0.05, 3, 128, 68, 20000),
+                 "CPU: 68×68 instead of 224×224 (11× fewer pixels); lr 0.05 to converge in 3 epochs",
+                 "CPU: ảnh 68×68 thay vì 224×224 (ít hơn 11 lần điểm ảnh); tốc độ học 0,05 để hội tụ trong 3 epoch")}),
+    "vgg": Section(
+        "VGG-11 (ratio 4)", Settings(0.05, 10, 128, 224), 32,
+        "five 2×2 stride-2 max poolings halve the input five times: 32×32 gives 1×1",
+        {"quick": (Settings(0.05, 1, 128, 32, 2560, 1000, floor=0.4),
+                   "CI: 32×32, 2,560 images, 1 epoch", "CI: ảnh 32×32, 2.560 ảnh, 1 epoch"),
+         "cpu": (Settings(0.05, 3, 128, 32, 30000),
+                 "CPU: 32×32 instead of 224×224 (49× fewer pixels), 30,000 images",
+                 "CPU: ảnh 32×32 thay vì 224×224 (ít hơn 49 lần điểm ảnh), 30.000 ảnh")}),
+    "nin": Section(
+        "NiN", Settings(0.1, 10, 128, 224), 68,
+        "the 11×11 stride-4 convolution and three 3×3 stride-2 max poolings need at least 68×68",
+        {"quick": (Settings(0.1, 1, 128, 68, 2560, 1000, floor=0.2),
+                   "CI: smallest input NiN accepts, 2,560 images, 1 epoch",
+                   "CI: ảnh nhỏ nhất NiN nhận, 2.560 ảnh, 1 epoch"),
+         "cpu": (Settings(0.1, 3, 128, 68, 30000),
+                 "CPU: 68×68 instead of 224×224, 30,000 images",
+                 "CPU: ảnh 68×68 thay vì 224×224, 30.000 ảnh")}),
+    "googlenet": Section(
+        "GoogLeNet", Settings(0.1, 10, 128, 96), 28,
+        "the stem and four stride-2 max poolings need at least 28×28",
+        {"quick": (Settings(0.1, 1, 128, 32, 2560, 1000, floor=0.3),
+                   "CI: 32×32, 2,560 images, 1 epoch", "CI: ảnh 32×32, 2.560 ảnh, 1 epoch"),
+         "cpu": (Settings(0.1, 3, 128, 32, 20000),
+                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), 20,000 images",
+                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), 20.000 ảnh")}),
+    "batch_norm": Section(
+        "LeNet with batch normalization", Settings(1.0, 10, 256, 28), 28,
+        "LeNet is built for 28×28 Fashion-MNIST images",
+        {"quick": (Settings(1.0, 1, 256, 28, 10240, 2000, floor=0.6),
+                   "CI: 10,240 images, 1 epoch", "CI: 10.240 ảnh, 1 epoch"),
+         "cpu": (Settings(1.0, 5, 256, 28),
+                 "CPU: the book's network and data, 5 epochs instead of 10",
+                 "CPU: mạng và dữ liệu như sách, 5 epoch thay vì 10")}),
+    "resnet": Section(
+        "ResNet-18", Settings(0.05, 10, 256, 96), 28,
+        "the stride-2 stem, max pooling and three downsampling stages need at least 28×28",
+        {"quick": (Settings(0.05, 1, 128, 32, 2560, 1000, floor=0.5),
+                   "CI: 32×32, 2,560 images, batch 128, 1 epoch",
+                   "CI: ảnh 32×32, 2.560 ảnh, kích thước batch 128, 1 epoch"),
+         "cpu": (Settings(0.05, 3, 128, 32, 15000),
+                 "CPU: 32×32 instead of 96×96, 15,000 images, batch 128 (more updates per epoch)",
+                 "CPU: ảnh 32×32 thay vì 96×96, 15.000 ảnh, kích thước batch 128 (nhiều lần cập nhật hơn)")}),
+    "densenet": Section(
+        "DenseNet", Settings(0.1, 10, 256, 96), 32,
+        "the stride-2 stem, max pooling and three transition layers need at least 32×32",
+        {"quick": (Settings(0.1, 1, 128, 32, 2560, 1000, floor=0.5),
+                   "CI: 32×32, 2,560 images, batch 128, 1 epoch",
+                   "CI: ảnh 32×32, 2.560 ảnh, kích thước batch 128, 1 epoch"),
+         "cpu": (Settings(0.1, 3, 128, 32, 30000),
+                 "CPU: 32×32 instead of 96×96, 30,000 images, batch 128",
+                 "CPU: ảnh 32×32 thay vì 96×96, 30.000 ảnh, kích thước batch 128")}),
+}
+
+
+def get_profile(profile=None):
+    """The run profile: the argument, else ``D2L_PROFILE``, else full with a GPU and cpu without."""
+    profile = (profile or os.environ.get(ENV_VAR, "")).strip().lower()
+    if not profile or profile == "auto":
+        from .device import num_gpus
+
+        return "full" if num_gpus() > 0 else "cpu"
+    if profile not in PROFILES:
+        raise ValueError(f"{ENV_VAR}={profile!r} is not a profile; choose one of: {', '.join(PROFILES)} "
+                         "(or leave it unset for automatic)")
+    return profile
+
+
+def _section(section):
+    if section not in SECTIONS:
+        raise ValueError(f"unknown section {section!r}; sections: {', '.join(sorted(SECTIONS))}")
+    return SECTIONS[section]
+
+
+def get_settings(section, profile=None, **overrides):
+    """Settings of ``section`` under ``profile``, with optional overrides (``resize=96``).
+
+    Raises ValueError for an input size the section's network cannot take.
+    """
+    sec = _section(section)
+    profile = get_profile(profile)
+    settings = sec.book if profile == "full" else sec.profiles[profile][0]
+    unknown = set(overrides) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; settings: {[f.name for f in fields(Settings)]}")
+    settings = replace(settings, **overrides)
+    if settings.resize < sec.min_resize:
+        raise ValueError(
+            f"{sec.title} needs inputs of at least {sec.min_resize}×{sec.min_resize} ({sec.min_resize_why}); "
+            f"got resize={settings.resize}. Use resize >= {sec.min_resize}."
+        )
+    return settings
+
+
+class SettingsTable:
+    """The book's settings beside this run's, shown as a Markdown table in notebooks."""
+
+    COLUMNS = (("lr", "lr"), ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
+               ("subset", "train images"), ("test_subset", "test images"))
+
+    def __init__(self, section, profile):
+        self.section, self.profile = _section(section), profile
+        self.settings = get_settings(section, profile)
+
+    def _cells(self, s):
+        full = {"subset": TRAIN_SIZE, "test_subset": TEST_SIZE}
+        return [f"{getattr(s, k) or full[k]:,}" if k in full else f"{getattr(s, k):g}" for k, _ in self.COLUMNS]
+
+    def _rows(self):
+        rows = [("book (full)", self._cells(self.section.book))]
+        if self.profile != "full":
+            rows.append((f"{self.profile} (this run)", self._cells(self.settings)))
+        return rows
+
+    def _why(self):
+        if self.profile == "full":
+            return "This run uses the book's settings. / Lần chạy này dùng thiết lập của sách."
+        _, en, vi = self.section.profiles[self.profile]
+        return f"{en}.\n{vi}."
+
+    def _repr_markdown_(self):
+        head = "| profile | " + " | ".join(h for _, h in self.COLUMNS) + " |"
+        sep = "|---" * (len(self.COLUMNS) + 1) + "|"
+        body = ["| " + name + " | " + " | ".join(cells) + " |" for name, cells in self._rows()]
+        why = self._why().replace("\n", "<br>")
+        return "\n".join([head, sep, *body, "", why])
+
+    def __repr__(self):
+        lines = [f"{name:<16}" + "  ".join(f"{h}={c}" for (_, h), c in zip(self.COLUMNS, cells))
+                 for name, cells in self._rows()]
+        return "\n".join(lines + [self._why()])
+
+
+def settings_table(section, profile=None):
+    """A table of the book's settings and the current profile's, with the reason for each change."""
+    return SettingsTable(section, get_profile(profile))

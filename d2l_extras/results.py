@@ -1,0 +1,49 @@
+"""Where a run writes what it produced: executed notebooks, per-section results, tables.
+
+The build folder is ``D2L_BUILD_DIR`` or ``build/`` at the top of the repository.
+"""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["build_dir", "save_result", "load_results"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_dir():
+    """The build folder (created on demand by writers, not here)."""
+    return Path(os.environ.get("D2L_BUILD_DIR") or REPO_ROOT / "build")
+
+
+def save_result(section, history, profile, settings=None, summary=None, name=None):
+    """Write one trained network's figures to ``build/results/<name or section>.json``, atomically."""
+    folder = build_dir() / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    final = history.final
+    result = {
+        "section": section, "name": name or section, "profile": profile,
+        "settings": dict(vars(settings)) if settings is not None else None,
+        "parameters": summary.total if summary is not None else None,
+        "macs": summary.macs if summary is not None else None,
+        "test_acc": final["test_acc"], "train_acc": final["train_acc"], "train_loss": final["train_loss"],
+        "examples_per_sec": history.examples_per_sec, "train_seconds": history.train_seconds,
+        "epochs": len(history), "devices": history.devices,
+    }
+    path = folder / f"{name or section}.json"
+    fd, tmp = tempfile.mkstemp(prefix=".result-", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(result, f, indent=1)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def load_results():
+    """``{name: result}`` of every result in the build folder."""
+    folder = build_dir() / "results"
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}

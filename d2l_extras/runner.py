@@ -1,0 +1,144 @@
+"""The main job: execute every lecture notebook headless and collect the results.
+
+    python -m d2l_extras.runner [--profile auto|quick|cpu|full] [--build build] [NOTEBOOK ...]
+
+Executed notebooks go to ``<build>/notebooks/``, each training's figures to
+``<build>/results/``, and a summary to ``<build>/results.csv`` and ``<build>/results.md``.
+The job can be killed and started again: a notebook already executed with the same source
+and profile is skipped, and trainings resume from their last complete epoch
+(``<build>/checkpoints/``).
+"""
+import argparse
+import csv
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import d2l_extras_threads  # noqa: F401  (before anything imports mxnet)
+
+from .results import REPO_ROOT
+
+__all__ = ["main", "write_summary"]
+
+COLUMNS = ("name", "profile", "parameters", "macs", "epochs", "train_acc", "test_acc",
+           "examples_per_sec", "train_seconds", "devices")
+
+
+def _source_hash(path):
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
+
+
+def _done(out, source_hash, profile):
+    if not out.exists():
+        return False
+    try:
+        meta = json.loads(out.read_text(encoding="utf-8"))["metadata"].get("d2l_run", {})
+    except (OSError, ValueError, KeyError):
+        return False
+    return meta.get("source_sha256") == source_hash and meta.get("profile") == profile
+
+
+def _atomic_write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def run_notebook(path, out, profile, build, cell_timeout):
+    """Execute one notebook in a fresh kernel; write it to ``out`` only when it succeeded."""
+    import nbformat
+    from nbclient import NotebookClient
+    from tqdm import tqdm
+
+    nb = nbformat.read(str(path), as_version=4)
+    os.environ.update(D2L_PROFILE=profile, D2L_BUILD_DIR=str(build),
+                      D2L_CHECKPOINT_DIR=str(build / "checkpoints" / profile / path.stem))
+    code_cells = sum(c.cell_type == "code" for c in nb.cells)
+    bar = tqdm(total=code_cells, desc=path.stem, unit="cell", file=sys.stderr)
+    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_executed=lambda cell, **_: bar.update(1) if cell.cell_type == "code" else None)
+    start = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        bar.close()
+    nb.metadata["d2l_run"] = {"profile": profile, "source_sha256": _source_hash(path),
+                              "seconds": round(time.perf_counter() - start, 1)}
+    _atomic_write(out, nbformat.writes(nb))
+    return nb.metadata["d2l_run"]["seconds"]
+
+
+def write_summary(build):
+    """Collect ``<build>/results/*.json`` into results.csv and results.md."""
+    from .results import load_results
+
+    os.environ["D2L_BUILD_DIR"] = str(build)
+    results = load_results()
+    rows = [{k: r.get(k) for k in COLUMNS} for r in results.values()]
+    with tempfile.TemporaryFile("w+", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+        f.seek(0)
+        _atomic_write(build / "results.csv", f.read())
+    buf = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for r in rows:
+        cells = [f"{v:,}" if isinstance(v, int) else f"{v:.3f}" if isinstance(v, float) else str(v)
+                 for v in r.values()]
+        buf.append("| " + " | ".join(cells) + " |")
+    _atomic_write(build / "results.md", "\n".join(buf) + "\n")
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
+    parser.add_argument("--profile", default=os.environ.get("D2L_PROFILE", "auto"))
+    parser.add_argument("--build", default=os.environ.get("D2L_BUILD_DIR") or str(REPO_ROOT / "build"))
+    parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds a cell may run")
+    parser.add_argument("--force", action="store_true", help="re-execute notebooks already done")
+    args = parser.parse_args(argv)
+
+    from .profiles import get_profile
+
+    profile = get_profile(args.profile)
+    build = Path(args.build).resolve()
+    paths = [Path(p) for p in args.notebooks] or sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        sys.exit(f"error: no such notebook: {', '.join(missing)}")
+    print(f"run: profile {profile}, {len(paths)} notebooks, writing to {build}", flush=True)
+    failed = []
+    for path in paths:
+        out = build / "notebooks" / path.name
+        if not args.force and _done(out, _source_hash(path), profile):
+            print(f"run: {path.name} already executed in this profile, skipped ({out})", flush=True)
+            continue
+        try:
+            seconds = run_notebook(path.resolve(), out, profile, build, args.cell_timeout)
+            print(f"run: {path.name} done in {seconds:.0f} s", flush=True)
+        except Exception as err:  # report every failing notebook, then fail
+            failed.append(path.name)
+            print(f"run: {path.name} FAILED: {type(err).__name__}: {str(err)[-2000:]}", file=sys.stderr, flush=True)
+    rows = write_summary(build)
+    print(f"run: {len(rows)} results in {build / 'results.csv'} and {build / 'results.md'}")
+    print(f"run: executed notebooks in {build / 'notebooks'}")
+    if failed:
+        sys.exit(f"error: {len(failed)} notebook(s) failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""``layer_summary``: the book's "print each layer's output shape" loop, as a comparable table.
+
+Rows show class names, never ``layer.name`` (``conv5``): Gluon 1.x numbers names with a
+process-wide counter, so they change with whatever ran before.
+"""
+import mxnet as mx
+from mxnet import init, np
+from mxnet.gluon import nn
+
+__all__ = ["LayerSummary", "layer_summary", "count_parameters"]
+
+
+def count_parameters(net, trainable_only=False):
+    """Number of parameter values (BatchNorm's running statistics included unless trainable_only)."""
+    params = net.collect_params().values()
+    return sum(p.data().size for p in params if not (trainable_only and p.grad_req == "null"))
+
+
+class LayerSummary:
+    """Rows of (class name, output shape, parameters) plus totals and multiply-accumulates."""
+
+    def __init__(self, input_shape, rows, total, trainable, macs):
+        self.input_shape, self.rows = tuple(input_shape), rows
+        self.total, self.trainable, self.macs = total, trainable, macs
+
+    @property
+    def output_shapes(self):
+        return [shape for _, shape, _ in self.rows]
+
+    def __str__(self):
+        head = ("Layer", "Output shape", "Parameters")
+        lines = [(name, str(shape), f"{n:,}") for name, shape, n in self.rows]
+        w0 = max(len(head[0]), *(len(a) for a, _, _ in lines))
+        w1 = max(len(head[1]), *(len(b) for _, b, _ in lines))
+        w2 = max(len(head[2]), *(len(c) for _, _, c in lines))
+        fmt = f"{{:<{w0}}}  {{:<{w1}}}  {{:>{w2}}}"
+        out = [f"Input shape: {self.input_shape}", fmt.format(*head), "-" * (w0 + w1 + w2 + 4)]
+        out += [fmt.format(*line) for line in lines]
+        out += [f"Total parameters: {self.total:,} (trainable: {self.trainable:,})",
+                f"Multiply-accumulates per example: {self.macs:,}"]
+        return "\n".join(out)
+
+    __repr__ = __str__
+
+
+_COUNTED = (nn.Conv1D, nn.Conv2D, nn.Conv3D, nn.Dense)
+
+
+def _reason(err):
+    """The useful last line of an MXNetError ('kernel size (3) exceeds input (2 ...)')."""
+    lines = [l.strip() for l in str(err).splitlines() if l.strip()]
+    last = lines[-1] if lines else str(err)
+    return last.rsplit(": ", 1)[-1] if last.startswith("MXNetError") else last
+
+
+def _leaf_macs(block, output):
+    """Multiply-accumulates per example of a convolution or dense layer (others: 0)."""
+    if isinstance(block, (nn.Conv1D, nn.Conv2D, nn.Conv3D)):
+        spatial = 1
+        for s in output.shape[2:]:
+            spatial *= s
+        return _size(block.weight.shape) * spatial
+    if isinstance(block, nn.Dense):
+        return _size(block.weight.shape)
+    return 0
+
+
+def _size(shape):
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
+def _all_blocks(block):
+    yield block
+    for child in block._children.values():
+        yield from _all_blocks(child)
+
+
+def layer_summary(net, input_shape, device=None):
+    """Run one example of ``input_shape`` through ``net`` and tabulate every top-level layer.
+
+    Uninitialized parameters are initialized (Xavier), as the book does before its loop.
+    A hybridized network is run imperatively for the summary and left as it was.
+
+    Parameters
+    ----------
+    net : mxnet.gluon.Block
+        A ``Sequential`` is listed layer by layer; any other block as one row.
+    input_shape : tuple of int
+        For example ``(1, 1, 224, 224)``.
+
+    Returns
+    -------
+    LayerSummary
+        ``print()`` it, or read ``rows``, ``total``, ``trainable``, ``macs``.
+    """
+    shape = tuple(input_shape)
+    if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
+        raise ValueError(f"input_shape must be a tuple of positive integers, got {input_shape!r}")
+    device = device or mx.cpu()
+    layers = list(net) if isinstance(net, (nn.Sequential, nn.HybridSequential)) else [net]
+    blocks = list(_all_blocks(net))
+    if any(p._data is None and not p._deferred_init for p in net.collect_params().values()):
+        net.initialize(init.Xavier(), ctx=device)
+    active = {b: b._active for b in blocks if isinstance(b, nn.HybridBlock)}
+    macs = [0]
+    hooks = [b.register_forward_hook(lambda blk, _, out: macs.__setitem__(0, macs[0] + _leaf_macs(blk, out)))
+             for b in blocks if isinstance(b, _COUNTED)]
+    rows = []
+    try:
+        for b in active:
+            b._active = False  # hooks fire only in imperative mode
+        X = np.random.uniform(size=shape, ctx=device)
+        for i, layer in enumerate(layers):
+            try:
+                X = layer(X)
+            except mx.base.MXNetError as err:
+                raise ValueError(
+                    f"an input of shape {shape} is too small or malformed for layer {i} "
+                    f"({type(layer).__name__}, input {tuple(X.shape)}): {_reason(err)}"
+                ) from None
+            n = sum(p.data().size for p in layer.collect_params().values())
+            rows.append((type(layer).__name__, tuple(X.shape), n))
+    finally:
+        for h in hooks:
+            h.detach()
+        for b, was in active.items():
+            b._active = was
+    per_example = macs[0] // shape[0]
+    return LayerSummary(shape, rows, count_parameters(net), count_parameters(net, True), per_example)

@@ -1,0 +1,283 @@
+"""Training: ``fit`` (the book's ``train_ch6``, reusable), ``evaluate_accuracy`` and ``History``."""
+import hashlib
+import json
+import math
+import os
+import random
+import tempfile
+import time
+import warnings
+
+import mxnet as mx
+from mxnet import autograd, gluon, init, np, npx
+
+from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .device import describe_devices, get_devices
+from .display import resolve_display
+
+__all__ = ["TrainingDivergedError", "History", "set_seed", "evaluate_accuracy", "fit"]
+
+
+CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
+_fit_calls = 0  # numbers the fit calls of a process (a notebook), naming their automatic checkpoints
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+def set_seed(seed):
+    """Seed MXNet's, NumPy's and Python's generators."""
+    mx.random.seed(seed)
+    import numpy as onp
+
+    onp.random.seed(seed)
+    random.seed(seed)
+
+
+class History:
+    """Per-epoch metrics of a training run.
+
+    Each record has ``epoch`` (1-based), ``train_loss``, ``train_acc``, ``test_acc``,
+    ``examples_per_sec`` and ``train_seconds``; ``str(history)`` is the book's final line.
+    """
+
+    def __init__(self, devices="", records=None):
+        self.devices = devices
+        self.records = list(records or [])
+
+    def append(self, record):
+        self.records.append(dict(record))
+
+    @property
+    def final(self):
+        if not self.records:
+            raise ValueError("the history is empty: no epoch has finished")
+        return self.records[-1]
+
+    def __getitem__(self, key):
+        """The column ``key`` over epochs, e.g. ``history['test_acc']``."""
+        return [r[key] for r in self.records]
+
+    def __len__(self):
+        return len(self.records)
+
+    @property
+    def examples_per_sec(self):
+        """Throughput over the whole run (training time only, as the book counts it)."""
+        seconds = sum(r["train_seconds"] for r in self.records)
+        examples = sum(r["train_examples"] for r in self.records)
+        return examples / seconds if seconds else float("nan")
+
+    @property
+    def train_seconds(self):
+        return sum(r["train_seconds"] for r in self.records)
+
+    def __str__(self):
+        if not self.records:
+            return "no epoch finished"
+        r = self.final
+        return (f"loss {r['train_loss']:.3f}, train acc {r['train_acc']:.3f}, test acc "
+                f"{r['test_acc']:.3f}\n{self.examples_per_sec:.1f} examples/sec on {self.devices}")
+
+    __repr__ = __str__
+
+    def to_dict(self):
+        return {"devices": self.devices, "records": self.records}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data.get("devices", ""), data.get("records", []))
+
+    def save(self, path):
+        """Write the history as JSON, atomically."""
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".history-", suffix=".json", dir=folder)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(self.to_dict(), f, indent=1)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+def _split(X, y, devices):
+    if len(devices) == 1:
+        return [X.as_in_ctx(devices[0])], [y.as_in_ctx(devices[0])]
+    return (gluon.utils.split_and_load(X, devices, even_split=False),
+            gluon.utils.split_and_load(y, devices, even_split=False))
+
+
+def _correct(y_hat, y):
+    return (y_hat.argmax(axis=1).astype(y.dtype) == y).sum()
+
+
+def evaluate_accuracy(net, data_iter, devices=None):
+    """Fraction of correctly classified examples of ``data_iter`` (prediction mode)."""
+    devices = devices or get_devices()
+    correct, total = 0.0, 0
+    for X, y in data_iter:
+        Xs, ys = _split(X, y, devices)
+        correct += sum(float(_correct(net(Xi), yi)) for Xi, yi in zip(Xs, ys))
+        total += y.shape[0]
+    if total == 0:
+        raise ValueError("the evaluation data are empty")
+    return correct / total
+
+
+def _check_args(num_epochs, lr, train_iter):
+    if not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if len(train_iter) == 0:
+        raise ValueError("the training data are empty (0 batches); check subset and batch_size")
+
+
+def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="sgd",
+        optimizer_params=None, loss=None, initializer=None, hybridize=True, display="auto",
+        checkpoint_dir=None, resume=False, seed=0, kvstore="device"):
+    """Train ``net`` with minibatch SGD (by default) and evaluate it after every epoch.
+
+    Like the book's ``train_ch6``: Xavier initialization (re-initialized), softmax
+    cross-entropy, test accuracy each epoch. Unlike it: any number of devices (each batch
+    split across them, gradients summed by a kvstore), display kept apart, a History
+    returned, atomic checkpoints with resume, a clear stop on a diverging loss.
+
+    Parameters
+    ----------
+    net : mxnet.gluon.Block
+    train_iter, test_iter : iterables of (X, y) batches
+        ``len(train_iter)`` must be the number of batches. A ``set_epoch(e)`` method, if
+        present, is called before each epoch (reproducible shuffling when resuming).
+    num_epochs : int
+        Total epochs, counting those already done when resuming.
+    lr : float
+        Learning rate.
+    devices : list of mxnet.Context, optional
+        Chosen now by ``get_devices()`` (``D2L_DEVICE``) when not given.
+    optimizer, optimizer_params : str, dict
+        Passed to ``gluon.Trainer`` (``learning_rate`` is set from ``lr``).
+    loss : gluon.loss.Loss, optional
+        Softmax cross-entropy by default.
+    initializer : mxnet.init.Initializer, optional
+        Xavier by default; ``False`` keeps the current parameters (no re-initialization).
+    hybridize : bool
+        Hybridize the network (the HybridBlocks in it) for speed.
+    display : 'auto', None or Display
+        A live plot in notebooks, a progress bar in terminals, nothing when None.
+    checkpoint_dir : str or Path, optional
+        Where to save parameters and trainer state after each epoch. When not given and
+        ``D2L_CHECKPOINT_DIR`` is set, a folder under it named after this call is used,
+        with ``resume=True``.
+    resume : bool
+        Continue from the newest checkpoint in ``checkpoint_dir`` if there is one.
+    seed : int
+        Seeds initialization, dropout and the shuffling of each epoch.
+    kvstore : str
+        How gradients of several devices are aggregated ('device', 'local', 'dist_sync', ...).
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the loss becomes NaN or infinite (no checkpoint is written for that epoch).
+    """
+    _check_args(num_epochs, lr, train_iter)
+    global _fit_calls
+    _fit_calls += 1
+    if checkpoint_dir is None and os.environ.get(CHECKPOINT_ENV):
+        # The main job (d2l_extras.runner) sets this so that a killed run resumes each
+        # training of each notebook from its last complete epoch.
+        key = json.dumps([type(net).__name__, num_epochs, lr, optimizer, optimizer_params,
+                          len(train_iter), getattr(train_iter, "batch_size", None), seed], default=str)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+        checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{_fit_calls}-{digest}")
+        resume = True
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir, the folder the checkpoints were written to")
+    devices = list(devices) if devices else get_devices()
+    display = resolve_display(display)
+    loss = loss or gluon.loss.SoftmaxCrossEntropyLoss()
+    set_seed(seed)
+    if initializer is not False:
+        net.initialize(initializer or init.Xavier(), ctx=devices, force_reinit=True)
+    if hybridize:
+        with warnings.catch_warnings():
+            # The slides build nets with nn.Sequential; Gluon's advice to use
+            # HybridSequential is noise here, the HybridBlocks inside are hybridized.
+            warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
+            net.hybridize()
+    X0, _ = next(iter(train_iter))
+    net(X0[:1].as_in_ctx(devices[0]))  # complete deferred shapes (prediction mode: no side effects)
+    trainer = gluon.Trainer(net.collect_params(), optimizer,
+                            dict(optimizer_params or {}, learning_rate=lr), kvstore=kvstore)
+
+    history, start_epoch = History(describe_devices(devices)), 0
+    if resume:
+        last = latest_checkpoint(checkpoint_dir)
+        if last is not None:
+            meta = load_checkpoint(last, net, trainer, devices)
+            history = History(describe_devices(devices), meta["history"]["records"])
+            start_epoch = meta["epoch"]
+
+    num_batches = len(train_iter)
+    display.on_train_begin({"num_epochs": num_epochs, "num_batches": num_batches,
+                            "start_epoch": start_epoch, "devices": devices, "history": history})
+    for epoch in range(start_epoch, num_epochs):
+        record = _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr)
+        record["test_acc"] = evaluate_accuracy(net, test_iter, devices)
+        history.append(record)
+        if checkpoint_dir is not None:
+            save_checkpoint(checkpoint_dir, epoch, net, trainer, history.to_dict())
+        display.on_epoch_end(epoch, record)
+    display.on_train_end(history)
+    return history
+
+
+def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr):
+    # Dropout masks and shuffling depend on (seed, epoch) only, so that a run resumed at
+    # this epoch continues exactly as the uninterrupted run would have.
+    mx.random.seed(seed * 1000 + epoch + 1)
+    if hasattr(train_iter, "set_epoch"):
+        train_iter.set_epoch(epoch)
+    loss_sum, correct, count = 0.0, 0.0, 0
+    pending = None  # the previous batch's metrics, read one batch late to keep the engine busy
+    start = time.perf_counter()
+    for batch, (X, y) in enumerate(train_iter):
+        Xs, ys = _split(X, y, devices)
+        with autograd.record():
+            y_hats = [net(Xi) for Xi in Xs]
+            losses = [loss(y_hat, yi) for y_hat, yi in zip(y_hats, ys)]
+        for l in losses:
+            l.backward()
+        trainer.step(y.shape[0])
+        current = ([l.sum() for l in losses], [_correct(a, b) for a, b in zip(y_hats, ys)], y.shape[0])
+        if pending is not None:
+            loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, lr)
+            display.on_batch_end(epoch, batch - 1, {"train_loss": loss_sum / count, "train_acc": correct / count})
+        pending = current
+    last = len(train_iter) - 1
+    loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, last, lr)
+    seconds = time.perf_counter() - start
+    display.on_batch_end(epoch, last, {"train_loss": loss_sum / count, "train_acc": correct / count})
+    return {"epoch": epoch + 1, "train_loss": loss_sum / count, "train_acc": correct / count,
+            "train_examples": count, "train_seconds": seconds, "examples_per_sec": count / seconds}
+
+
+def _accumulate(pending, loss_sum, correct, count, epoch, batch, lr):
+    batch_losses, batch_correct, n = pending
+    batch_loss = sum(float(l) for l in batch_losses)
+    if not math.isfinite(batch_loss):
+        raise TrainingDivergedError(
+            f"the training loss became {batch_loss} at epoch {epoch + 1}, batch {batch + 1}. "
+            f"The learning rate (lr={lr}) is most likely too high for this network: try lr={lr / 10:g}. "
+            "(Also check the input scaling and the initialization.) No checkpoint was written for this epoch."
+        )
+    return loss_sum + batch_loss, correct + sum(float(c) for c in batch_correct), count + n
