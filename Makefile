@@ -15,7 +15,7 @@ $(STAMP): requirements.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant
 
 ## run: execute every lecture notebook headless (D2L_PROFILE or PROFILE=quick|cpu|full), results in build/
 run: $(STAMP)
-	$(PY) -m d2l_extras.runner --profile $(PROFILE)
+	$(PY) -m d2l_extras.runner --profile $(PROFILE) $(ARGS)
 
 ## test: unit tests and every notebook under nbval in the quick profile
 test: $(STAMP)

@@ -113,9 +113,9 @@ def find_data_dir(root=None):
     return None
 
 
-def _decompress(path):
+def _decompress(path, gzipped=None):
     raw = path.read_bytes()
-    if path.suffix != ".gz":
+    if not (path.suffix == ".gz" if gzipped is None else gzipped):
         return raw
     try:
         return gzip.decompress(raw)
@@ -180,11 +180,11 @@ def _download_one(url, final, name, retries, timeout):
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
-            _verify(final, name, _decompress(Path(tmp)))
+            _verify(final, name, _decompress(Path(tmp), gzipped=True))
             os.replace(tmp, final)
             return
         except (urllib.error.URLError, OSError, DatasetError) as err:
-            last_error = err
+            last_error = str(err).split(" Fix:")[0]
             if attempt < retries:
                 time.sleep(2 ** attempt)
         finally:
@@ -238,17 +238,37 @@ class ArrayLoader:
     resize : int or (int, int), optional
     device : mxnet.Context, optional
         Where batches are made; the CPU by default.
+    num_parts, part_index : int
+        Data-parallel training on several machines: yield only part ``part_index`` of
+        ``num_parts`` equal parts (a worker passes ``kv.rank`` and ``kv.num_workers``).
+        Each epoch the whole set is ordered (shuffled by ``seed`` and the epoch, the same
+        on every worker), cut to a multiple of ``num_parts`` and dealt out: part ``r``
+        gets positions ``r, r + num_parts, ...``. The parts are disjoint, equally long
+        (so every worker makes the same number of steps, which ``dist_sync`` needs), and
+        batch ``k`` of all parts together is batch ``k`` of an unsharded loader with
+        ``num_parts`` times the batch size.
+    drop_last : bool
+        Skip a last, smaller batch, so that every batch has ``batch_size`` examples (a
+        distributed kvstore that updates on its servers needs a constant batch size).
     """
 
-    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, device=None, seed=0):
+    def __init__(self, images, labels, batch_size, shuffle=False, resize=None, device=None, seed=0,
+                 num_parts=1, part_index=0, drop_last=False):
         if len(images) != len(labels):
             raise ValueError(f"{len(images)} images but {len(labels)} labels")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if not isinstance(num_parts, int) or num_parts < 1:
+            raise ValueError(f"num_parts must be a positive integer, got {num_parts!r}")
+        if not isinstance(part_index, int) or not 0 <= part_index < num_parts:
+            raise ValueError(f"part_index must be an integer in 0..{num_parts - 1}, got {part_index!r}")
+        if num_parts > len(labels):
+            raise ValueError(f"cannot cut {len(labels)} examples into {num_parts} non-empty parts")
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.resize = _size_pair(resize)
         self.device = device
+        self.num_parts, self.part_index, self.drop_last = num_parts, part_index, bool(drop_last)
         self.epoch = 0
 
     def set_epoch(self, epoch):
@@ -257,10 +277,13 @@ class ArrayLoader:
 
     @property
     def num_examples(self):
-        return len(self.labels)
+        """Examples of this loader's part (all of them when not sharded)."""
+        return len(self.labels) // self.num_parts
 
     def __len__(self):
-        return -(-len(self.labels) // self.batch_size)
+        if self.drop_last:
+            return self.num_examples // self.batch_size
+        return -(-self.num_examples // self.batch_size)
 
     def __iter__(self):
         from mxnet import np, npx  # noqa: F401  (np mode is set by the caller)
@@ -270,7 +293,10 @@ class ArrayLoader:
         n = len(self.labels)
         order = (onp.random.RandomState(self.seed + self.epoch).permutation(n)
                  if self.shuffle else onp.arange(n))
-        for start in range(0, n, self.batch_size):
+        if self.num_parts > 1:
+            order = order[:n - n % self.num_parts][self.part_index::self.num_parts]
+        stop = len(self) * self.batch_size if self.drop_last else len(order)
+        for start in range(0, stop, self.batch_size):
             idx = order[start:start + self.batch_size]
             X = np.array(self.images[idx][:, None], dtype="uint8", ctx=device).astype("float32") / 255
             if self.resize and self.resize != X.shape[2:]:
@@ -301,7 +327,7 @@ def _subset(images, labels, size, seed, what):
 
 
 def load_data_fashion_mnist(batch_size, resize=None, subset=None, test_subset=None, seed=0,
-                            root=None, device=None):
+                            root=None, device=None, num_parts=1, part_index=0):
     """Training and test loaders of Fashion-MNIST (the book's function, faster).
 
     Parameters
@@ -317,6 +343,10 @@ def load_data_fashion_mnist(batch_size, resize=None, subset=None, test_subset=No
         Folder with the data files; see the module docstring for the search order.
     device : mxnet.Context, optional
         Where batches are made (the first training device is a good choice).
+    num_parts, part_index : int
+        Multi-machine training: the training loader yields only this worker's part
+        (``num_parts=kv.num_workers, part_index=kv.rank``; see ``ArrayLoader``) and, when
+        sharded, drops a last smaller batch. The test loader is always the whole test set.
 
     Returns
     -------
@@ -325,7 +355,8 @@ def load_data_fashion_mnist(batch_size, resize=None, subset=None, test_subset=No
     """
     train = _subset(*read_fashion_mnist("train", root), subset, seed, "subset")
     test = _subset(*read_fashion_mnist("test", root), test_subset, seed, "test_subset")
-    return (ArrayLoader(*train, batch_size, shuffle=True, resize=resize, device=device, seed=seed),
+    return (ArrayLoader(*train, batch_size, shuffle=True, resize=resize, device=device, seed=seed,
+                        num_parts=num_parts, part_index=part_index, drop_last=num_parts > 1),
             ArrayLoader(*test, batch_size, shuffle=False, resize=resize, device=device, seed=seed))
 
 

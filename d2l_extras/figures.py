@@ -226,3 +226,121 @@ def _merge_shape(shapes, merge):
     if len({s[1:] for s in shapes}) != 1:
         raise ValueError(f"paths to be concatenated differ in height/width: {shapes}")
     return (sum(s[0] for s in shapes),) + shapes[0][1:]
+
+
+def describe_block(block):
+    """A one-line label of a layer or of a composite block (a Sequential), repeats folded.
+
+    For example ``vgg_block(2, 256)`` gives '2× Conv 3×3, 256, pad 1, relu → MaxPool 2×2, /2'.
+    """
+    if not isinstance(block, (nn.Sequential, nn.HybridSequential)):
+        return describe_layer(block)
+    parts = []  # [label, repeats]
+    for layer in block:
+        text = describe_block(layer)
+        if isinstance(layer, (nn.Sequential, nn.HybridSequential)):
+            text = f"({text})"
+        if parts and parts[-1][0] == text:
+            parts[-1][1] += 1
+        else:
+            parts.append([text, 1])
+    return " → ".join(f"{n}× {t}" if n > 1 else t for t, n in parts) or "(empty)"
+
+
+def draw_blocks(columns, figsize=None, width=4.6):
+    """Like ``draw_columns``, but each composite block is one box listing its layers.
+
+    Parameters
+    ----------
+    columns : list of (title, net, input_shape)
+        ``input_shape`` includes the batch axis, e.g. (1, 1, 224, 224); None to omit shapes.
+    """
+    rows = max(len(_layers(net)) + 1 for _, net, _ in columns)
+    spacing = width + 1.6
+    fig, ax = plt.subplots(figsize=figsize or (spacing * len(columns) * 0.95, rows * 0.42 + 0.6))
+    for c, (title, net, input_shape) in enumerate(columns):
+        layers = _layers(net)
+        shapes = None
+        if input_shape is not None:
+            _ensure_initialized(net)
+            shapes = layer_shapes(layers, input_shape)
+        label = "Input " + _fmt_shape(input_shape[1:]) if input_shape is not None else "Input"
+        _chain(ax, c * spacing, layers, shapes, label, labels=[describe_block(l) for l in layers], width=width)
+        ax.text(c * spacing, rows - 0.2, title, ha="center", va="bottom", fontsize=10, weight="bold")
+    ax.set_xlim(-width / 2 - 0.2, (len(columns) - 1) * spacing + width / 2 + 1.3)
+    ax.set_ylim(-0.6, rows + 0.4)
+    ax.axis("off")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+__all__ += ["describe_block", "draw_blocks"]
+
+
+def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25), figsize=(4.2, 3.2), ax=None):
+    """The book's picture of function classes F1, F2, ... (ellipses) and the truth f* (a star).
+
+    Parameters
+    ----------
+    nested : bool
+        True: each class contains the previous one (F1 ⊆ F2 ⊆ ...), so the best function
+        found in a larger class cannot be farther from f*. False: the classes grow but move
+        away, so a larger class can end up farther from f*.
+    sizes : sequence of float
+        Half-widths of the classes, smallest first.
+    target : (float, float)
+        Where f* lies.
+    ax : matplotlib Axes, optional
+        Draw into this Axes (e.g. one of two side by side) instead of a new figure.
+    """
+    import math
+
+    from matplotlib.patches import Ellipse
+
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    colours = plt.get_cmap("Blues")
+    tx, ty = target
+    # centres of the non-nested classes: each larger, none holding the previous one
+    drift = [(0.0, 0.0), (0.35, 1.25), (2.9, 0.0), (0.4, -2.2), (3.4, 2.6), (-2.6, 1.0)]
+    for i, a in enumerate(sizes):
+        if nested:  # grow from a common left edge towards f*
+            cx, cy = a - sizes[0], 0.3 * (a - sizes[0])
+        else:
+            cx, cy = drift[i % len(drift)]
+        b = 0.7 * a
+        ax.add_patch(Ellipse((cx, cy), 2 * a, 2 * b, facecolor=colours(0.15 + 0.12 * i), alpha=0.55,
+                             edgecolor="#1f4e79", linewidth=1))
+        # the best function of the class: the point of the ellipse closest to f*
+        dx, dy = tx - cx, ty - cy
+        inside = (dx / a) ** 2 + (dy / b) ** 2 <= 1
+        if inside:
+            px, py = tx, ty
+        else:
+            best, px, py = None, cx, cy
+            for k in range(360):
+                t = 2 * math.pi * k / 360
+                qx, qy = cx + a * math.cos(t), cy + b * math.sin(t)
+                d = (qx - tx) ** 2 + (qy - ty) ** 2
+                if best is None or d < best:
+                    best, px, py = d, qx, qy
+        ax.plot(px, py, "o", color="#1f4e79", markersize=3)
+        lx, ly = (cx + 0.55 * a, cy - 0.55 * b) if nested else (cx, cy)
+        ax.text(lx, ly, f"$\\mathcal{{F}}_{i + 1}$", ha="center", va="center", fontsize=10)
+    ax.plot(tx, ty, marker="*", color="#c00000", markersize=14)
+    ax.text(tx + 0.12, ty + 0.12, "$f^*$", color="#c00000", fontsize=11)
+    ax.set_title("Nested function classes" if nested else "Non-nested function classes", fontsize=10)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.axis("off")
+    if own:
+        fig.tight_layout()
+        plt.close(fig)
+    return fig
+
+
+__all__.append("draw_function_classes")

@@ -128,5 +128,4 @@ def layer_summary(net, input_shape, device=None):
             h.detach()
         for b, was in active.items():
             b._active = was
-    per_example = macs[0] // shape[0]
-    return LayerSummary(shape, rows, count_parameters(net), count_parameters(net, True), per_example)
+    return LayerSummary(shape, rows, count_parameters(net), count_parameters(net, True), macs[0])

@@ -177,8 +177,19 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         Continue from the newest checkpoint in ``checkpoint_dir`` if there is one.
     seed : int
         Seeds initialization, dropout and the shuffling of each epoch.
-    kvstore : str
-        How gradients of several devices are aggregated ('device', 'local', 'dist_sync', ...).
+    kvstore : str or mxnet.kvstore.KVStore
+        How gradients of several devices are aggregated: 'device' (on this machine),
+        'local', or, across machines, 'dist_sync' / 'dist_async' (or a KVStore made by
+        ``mx.kv.create``, which a worker needs anyway to learn its ``rank`` and
+        ``num_workers`` and read its own part of the data). A distributed kvstore needs
+        the DMLC_* variables that ``python -m d2l_extras.launch`` sets. With 'dist_sync'
+        the servers sum the gradients of all workers, so each step is divided by the
+        global batch (batch size × num_workers): W workers with batch B train as one
+        machine with batch W·B. With 'dist_async' each worker's gradient is applied on
+        its own (divided by the local batch size). Under a distributed kvstore every
+        batch must have the same size (the servers' optimizer keeps the scale of the
+        first step; ``ArrayLoader(drop_last=True)``), and checkpoints are not supported
+        (the optimizer state lives on the servers).
 
     Returns
     -------
@@ -192,7 +203,12 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
     _check_args(num_epochs, lr, train_iter)
     global _fit_calls
     _fit_calls += 1
-    if checkpoint_dir is None and os.environ.get(CHECKPOINT_ENV):
+    kvstore, num_workers = _resolve_kvstore(kvstore)
+    distributed = num_workers is not None
+    if distributed and checkpoint_dir is not None:
+        raise ValueError("checkpoints are not supported with a distributed kvstore (the optimizer "
+                         "state lives on the servers); pass checkpoint_dir=None")
+    if checkpoint_dir is None and os.environ.get(CHECKPOINT_ENV) and not distributed:
         # The main job (d2l_extras.runner) sets this so that a killed run resumes each
         # training of each notebook from its last complete epoch.
         key = json.dumps([type(net).__name__, num_epochs, lr, optimizer, optimizer_params,
@@ -230,8 +246,11 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
     num_batches = len(train_iter)
     display.on_train_begin({"num_epochs": num_epochs, "num_batches": num_batches,
                             "start_epoch": start_epoch, "devices": devices, "history": history})
+    # dist_sync: the servers sum the gradients of all workers, so divide by the global batch.
+    step_scale = num_workers if distributed and "async" not in kvstore.type else 1
     for epoch in range(start_epoch, num_epochs):
-        record = _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr)
+        record = _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr,
+                              step_scale, distributed)
         record["test_acc"] = evaluate_accuracy(net, test_iter, devices)
         history.append(record)
         if checkpoint_dir is not None:
@@ -241,7 +260,28 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
     return history
 
 
-def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr):
+def _resolve_kvstore(kvstore):
+    """(kvstore, number of workers), the number None unless the kvstore is distributed.
+
+    A 'dist_*' name is turned into a KVStore now (connecting to the scheduler) so that
+    the number of workers is known before the first step.
+    """
+    if isinstance(kvstore, str) and "dist" in kvstore:
+        if "DMLC_ROLE" not in os.environ:
+            raise RuntimeError(
+                f"kvstore={kvstore!r} needs a scheduler, servers and the DMLC_* variables that "
+                "describe them; start the training script with the launcher, e.g. "
+                "`python -m d2l_extras.launch -n 2 -s 1 -- python train.py` "
+                "(see `python -m d2l_extras.launch --help`)"
+            )
+        kvstore = mx.kv.create(kvstore)
+    if isinstance(kvstore, mx.kv.KVStoreBase) and "dist" in kvstore.type:
+        return kvstore, kvstore.num_workers
+    return kvstore, None
+
+
+def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr,
+                 step_scale=1, distributed=False):
     # Dropout masks and shuffling depend on (seed, epoch) only, so that a run resumed at
     # this epoch continues exactly as the uninterrupted run would have.
     mx.random.seed(seed * 1000 + epoch + 1)
@@ -250,14 +290,24 @@ def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, 
     loss_sum, correct, count = 0.0, 0.0, 0
     pending = None  # the previous batch's metrics, read one batch late to keep the engine busy
     start = time.perf_counter()
+    first_size = None
     for batch, (X, y) in enumerate(train_iter):
+        first_size = first_size or y.shape[0]
+        if distributed and y.shape[0] != first_size:
+            raise ValueError(
+                f"batch {batch + 1} of epoch {epoch + 1} has {y.shape[0]} examples, the first had "
+                f"{first_size}: under a distributed kvstore every batch must have the same size "
+                "(the servers' optimizer keeps the gradient scale of the first step). Drop the "
+                "last smaller batch: ArrayLoader(..., drop_last=True), or load_data_fashion_mnist"
+                "(..., num_parts=kv.num_workers, part_index=kv.rank)."
+            )
         Xs, ys = _split(X, y, devices)
         with autograd.record():
             y_hats = [net(Xi) for Xi in Xs]
             losses = [loss(y_hat, yi) for y_hat, yi in zip(y_hats, ys)]
         for l in losses:
             l.backward()
-        trainer.step(y.shape[0])
+        trainer.step(y.shape[0] * step_scale)
         current = ([l.sum() for l in losses], [_correct(a, b) for a, b in zip(y_hats, ys)], y.shape[0])
         if pending is not None:
             loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, lr)
@@ -277,7 +327,7 @@ def _accumulate(pending, loss_sum, correct, count, epoch, batch, lr):
     if not math.isfinite(batch_loss):
         raise TrainingDivergedError(
             f"the training loss became {batch_loss} at epoch {epoch + 1}, batch {batch + 1}. "
-            f"The learning rate (lr={lr}) is most likely too high for this network: try lr={lr / 10:g}. "
+            f"The learning rate (lr={lr:g}) is most likely too high for this network: try lr={lr / 10:g}. "
             "(Also check the input scaling and the initialization.) No checkpoint was written for this epoch."
         )
     return loss_sum + batch_loss, correct + sum(float(c) for c in batch_correct), count + n

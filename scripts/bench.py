@@ -1,0 +1,161 @@
+"""Benchmark: the book's training path against the course's, side by side in one run.
+
+    python scripts/bench.py [--nets lenet_bn,alexnet,resnet,densenet] [--subset N] [--epochs E]
+
+For each network, the same settings are trained twice, each in a fresh process:
+
+- book:   exactly what ``d2l.load_data_fashion_mnist`` builds (per-image ``Resize`` +
+          ``ToTensor`` in a ``gluon.data.DataLoader`` with ``d2l.get_dataloader_workers()``
+          workers) over the same local Fashion-MNIST arrays, then ``d2l.train_ch6``, with
+          MXNet's default threading (OMP_NUM_THREADS unset);
+- course: ``d2l_extras.load_data_fashion_mnist`` + ``d2l_extras.fit`` with the course's
+          threading (every core given).
+
+It prints examples/s (wall clock of the whole training call, evaluation included, and the
+training-only figure each path reports), their ratio, final test accuracy, and the achieved
+GFLOP/s against an estimate of the CPU's peak.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# network key -> (section whose notebook defines it, input size, batch size, learning rate)
+NETS = {
+    "lenet_bn": ("batch_norm", 28, 256, 1.0),
+    "alexnet": ("alexnet", 68, 128, 0.01),
+    "resnet": ("resnet", 32, 128, 0.05),
+    "densenet": ("densenet", 32, 128, 0.1),
+}
+
+
+def worker(path, net_key, subset, test_subset, epochs):
+    """Train once in this process and print one JSON line of figures."""
+    import numpy as onp
+
+    if path == "course":
+        import d2l_extras as dx
+    from d2l import mxnet as d2l
+    from mxnet import gluon, npx
+    from mxnet.gluon.data.vision import transforms
+
+    import d2l_extras.data as data
+    from d2l_extras.models import get_model
+    from d2l_extras.summary import layer_summary
+    from d2l_extras.training import set_seed
+
+    npx.set_np()
+    section, size, batch_size, lr = NETS[net_key]
+    (Xtr, ytr), (Xte, yte) = data.read_fashion_mnist("train"), data.read_fashion_mnist("test")
+    Xtr, ytr = data._subset(Xtr, ytr, subset, 0, "subset")
+    Xte, yte = data._subset(Xte, yte, test_subset, 0, "test_subset")
+    set_seed(0)
+    net = get_model(section)
+    macs = layer_summary(get_model(section), (1, 1, size, size)).macs
+    start = time.perf_counter()
+    if path == "book":
+        import mxnet as mx
+
+        # d2l.load_data_fashion_mnist, verbatim but over local arrays (FashionMNIST yields
+        # (28, 28, 1) uint8 images and integer labels, as ArrayDataset does here).
+        trans = transforms.Compose([transforms.Resize(size), transforms.ToTensor()])
+        train = gluon.data.ArrayDataset(mx.nd.array(Xtr[..., None], dtype="uint8"), ytr)
+        test = gluon.data.ArrayDataset(mx.nd.array(Xte[..., None], dtype="uint8"), yte)
+        train_iter = gluon.data.DataLoader(train.transform_first(trans), batch_size, shuffle=True,
+                                           num_workers=d2l.get_dataloader_workers())
+        test_iter = gluon.data.DataLoader(test.transform_first(trans), batch_size, shuffle=False,
+                                          num_workers=d2l.get_dataloader_workers())
+        import io
+        import contextlib
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):  # the Animator prints figure reprs in a terminal
+            d2l.train_ch6(net, train_iter, test_iter, epochs, lr, d2l.try_gpu())
+        lines = [l for l in out.getvalue().splitlines() if "examples/sec" in l or "test acc" in l]
+        reported = float(lines[-1].split()[0]) if lines else float("nan")
+        test_acc = float(lines[-2].split("test acc")[1]) if len(lines) > 1 else float("nan")
+    else:
+        train_iter, test_iter = dx.load_data_fashion_mnist(batch_size, resize=size, subset=subset,
+                                                           test_subset=test_subset)
+        history = dx.fit(net, train_iter, test_iter, epochs, lr, display=None)
+        reported, test_acc = history.examples_per_sec, history.final["test_acc"]
+    wall = time.perf_counter() - start
+    print(json.dumps({"path": path, "net": net_key, "wall_examples_per_sec": epochs * len(ytr) / wall,
+                      "reported_examples_per_sec": reported, "test_acc": test_acc, "macs": macs,
+                      "threads": os.environ.get("OMP_NUM_THREADS", "default")}))
+
+
+def cpu_peak_gflops():
+    """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
+    cores = len(os.sched_getaffinity(0))
+    mhz, flags, model = 0.0, set(), "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "cpu MHz":
+                mhz = max(mhz, float(value))
+            elif key == "flags":
+                flags = set(value.split())
+            elif key == "model name":
+                model = value.strip()
+    except OSError:
+        pass
+    # Two FMA units per core: 2 × (vector width in floats) × 2 FLOPs per FMA.
+    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16 if "avx" in flags else 8
+    return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({model})"
+
+
+def run(path, net_key, args):
+    env = dict(os.environ)
+    if path == "book":
+        env.pop("OMP_NUM_THREADS", None)
+        env["D2L_THREADS"] = "default"  # MXNet's own threading, as a plain d2l install has
+    cmd = [sys.executable, __file__, "--worker", path, "--nets", net_key, "--subset", str(args.subset),
+           "--test-subset", str(args.test_subset), "--epochs", str(args.epochs)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, timeout=args.timeout)
+    if out.returncode != 0:
+        sys.exit(f"bench: {path} {net_key} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nets", default=",".join(NETS))
+    parser.add_argument("--subset", type=int, default=5120)
+    parser.add_argument("--test-subset", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--worker", choices=["book", "course"])
+    args = parser.parse_args()
+    nets = args.nets.split(",")
+    unknown = [n for n in nets if n not in NETS]
+    if unknown:
+        sys.exit(f"bench: unknown network(s) {unknown}; choose from {', '.join(NETS)}")
+    if args.worker:
+        return worker(args.worker, nets[0], args.subset, args.test_subset, args.epochs)
+
+    peak, how = cpu_peak_gflops()
+    print(f"machine: {how}; estimated peak {peak:.0f} GFLOP/s (FP32)")
+    print(f"settings: {args.subset} training images, {args.test_subset} test images, {args.epochs} epoch(s)")
+    head = f"{'network':<10} {'input':>5} {'book ex/s':>10} {'course ex/s':>12} {'ratio':>6} " \
+           f"{'book acc':>8} {'course acc':>10} {'course GFLOP/s':>15} {'% peak':>7}"
+    print(head)
+    print("-" * len(head))
+    for net_key in nets:
+        book, course = run("book", net_key, args), run("course", net_key, args)
+        ratio = course["wall_examples_per_sec"] / book["wall_examples_per_sec"]
+        # training FLOPs per example ≈ 3 × forward (forward + two backward products), 2 FLOPs per MAC
+        gflops = course["reported_examples_per_sec"] * course["macs"] * 2 * 3 / 1e9
+        print(f"{net_key:<10} {NETS[net_key][1]:>5} {book['wall_examples_per_sec']:>10.1f} "
+              f"{course['wall_examples_per_sec']:>12.1f} {ratio:>6.2f} {book['test_acc']:>8.3f} "
+              f"{course['test_acc']:>10.3f} {gflops:>15.1f} {100 * gflops / peak:>6.1f}%", flush=True)
+    print("examples/s: wall clock of the whole training call (data, training, evaluation), same work both ways.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,354 @@
+"""Build the course's reveal.js slides, one deck per notebook and language, and their PDFs.
+
+    python slides/build.py                  # every notebooks/0[0-8]_*.ipynb, both languages, PDFs
+    python slides/build.py --no-pdf         # HTML only (no Chromium needed)
+    python slides/build.py --out /tmp/s notebooks/05_batch_norm.ipynb
+
+Writes, under --out (default slides/):
+    vi/NN_name.html, en/NN_name.html   reveal.js decks (nbconvert SlidesExporter)
+    pdf/vi/NN_name.pdf, pdf/en/...     one page per slide (headless Chromium, ?print-pdf)
+    index.html                         links to every deck and PDF in both languages
+    manifest.json                      decks, titles and slide counts (read by the tests)
+    vendor/                            reveal.js, require.js, jQuery, MathJax from the npm registry
+
+Every deck works offline from disk: nothing is loaded from the network. The other
+language's cells are removed by tag (TagRemovePreprocessor: lang-en in the Vietnamese
+deck and the reverse) as are `ci` cells; `skip` cells never reach a slide and `notes`
+cells become reveal.js speaker notes (press S in a deck).
+
+Independent of d2l_extras: only the standard library, nbformat, nbconvert and, for the
+PDFs, the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TEMPLATE_DIR = HERE / "templates"
+TEMPLATE_NAME = "course_reveal"
+LANGS = ("vi", "en")
+LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+NOTEBOOK_GLOB = "0[0-8]_*.ipynb"
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+
+# npm packages copied into vendor/: name -> (version, sha512 integrity of the tarball,
+# {path in the package: path under vendor/<name>/}).  Paths ending in "/" are folders.
+VENDOR = {
+    "reveal.js": ("4.6.1",
+                  "sha512-1CW0auaXNPmwmvQ7TwpszwVxMi2Xr5cTS3J3EBC/HHgbPF32Dn7aiu/LKWDOGjMbaDwKQiGmfqcoGQ74HUHCMw==",
+                  {"dist/": "dist/", "plugin/notes/": "plugin/notes/", "LICENSE": "LICENSE"}),
+    "requirejs": ("2.3.8",
+                  "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
+                  {"require.js": "require.js", "README.md": "README.md"}),
+    "jquery": ("3.7.1",
+               "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==",
+               {"dist/jquery.min.js": "jquery.min.js", "LICENSE.txt": "LICENSE.txt"}),
+    "mathjax": ("3.2.2",
+                "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+                {"es5/tex-svg-full.js": "tex-svg-full.js", "LICENSE": "LICENSE"}),
+}
+# Where decks (in <out>/<lang>/) find them.
+VENDOR_URLS = {
+    "reveal_url_prefix": "../vendor/reveal.js",
+    "require_js_url": "../vendor/requirejs/require.js",
+    "jquery_url": "../vendor/jquery/jquery.min.js",
+    "mathjax_url": "../vendor/mathjax/tex-svg-full.js",
+}
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def log(msg):
+    print(f"slides: {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------- vendor
+def _vendor_complete(dest: Path) -> bool:
+    stamp = dest / "versions.json"
+    want = {name: spec[0] for name, spec in VENDOR.items()}
+    try:
+        return json.loads(stamp.read_text()) == want
+    except (OSError, ValueError):
+        return False
+
+
+def _fetch_package(name, version, integrity, files, dest: Path, tmp: Path):
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("slides: npm is needed once to fetch reveal.js, require.js, jQuery and "
+                         "MathJax into slides/vendor/ (apt-get install npm, or copy a vendor/ folder)")
+    out = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(tmp),
+                          "--silent", "--json"], capture_output=True, text=True, cwd=tmp)
+    if out.returncode != 0:
+        raise SystemExit(f"slides: npm pack {name}@{version} failed:\n{out.stderr[-2000:]}")
+    tarball = tmp / json.loads(out.stdout)[0]["filename"]
+    algo, digest = integrity.split("-", 1)
+    got = base64.b64encode(hashlib.new(algo, tarball.read_bytes()).digest()).decode()
+    if got != digest:
+        raise SystemExit(f"slides: {tarball.name}: integrity {algo}-{got} != pinned {integrity}")
+    target = dest / name
+    shutil.rmtree(target, ignore_errors=True)
+    with tarfile.open(tarball) as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or not member.name.startswith("package/"):
+                continue
+            inner = member.name[len("package/"):]
+            for src, dst in files.items():
+                if inner == src or (src.endswith("/") and inner.startswith(src)):
+                    path = target / (dst + inner[len(src):] if src.endswith("/") else dst)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(tar.extractfile(member).read())
+    for src, dst in files.items():
+        if not (target / dst).exists():
+            raise SystemExit(f"slides: {name}@{version} has no {src}")
+
+
+def ensure_vendor(dest: Path) -> Path:
+    """Make `dest` hold the pinned vendor files: copied from slides/vendor/ when that is
+    complete, else fetched with `npm pack` (integrity checked) into slides/vendor/ first."""
+    dest = Path(dest)
+    if _vendor_complete(dest):
+        return dest
+    cache = HERE / "vendor"
+    if not _vendor_complete(cache):
+        log("fetching reveal.js, require.js, jQuery and MathJax from the npm registry")
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="slides-npm-") as tmp:
+            for name, (version, integrity, files) in VENDOR.items():
+                _fetch_package(name, version, integrity, files, cache, Path(tmp))
+        (cache / "versions.json").write_text(
+            json.dumps({name: spec[0] for name, spec in VENDOR.items()}, indent=1) + "\n")
+    if dest.resolve() != cache.resolve():
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(cache, dest)
+    return dest
+
+
+# --------------------------------------------------------------------------- decks
+def slide_type(cell) -> str:
+    return (cell.get("metadata", {}).get("slideshow") or {}).get("slide_type", "-")
+
+
+def language_cells(nb, lang):
+    """The cells of `lang`'s deck: those not removed by tag (other language, ci)."""
+    drop = {f"lang-{other}" for other in LANGS if other != lang} | {"ci"}
+    return [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
+
+
+def count_slides(nb, lang) -> int:
+    """Slides reveal.js shows for `lang`'s deck (Reveal.getTotalSlides()).
+
+    nbconvert opens a <section> for each `slide` cell and a nested <section> for each
+    `slide` and `subslide` cell; reveal.js counts the innermost sections.  The first cell
+    that is neither `skip` nor `notes` always opens a slide, whatever its own type."""
+    cells = [c for c in language_cells(nb, lang) if slide_type(c) not in ("skip", "notes")]
+    if not cells:
+        return 0
+    return 1 + sum(slide_type(c) in ("slide", "subslide") for c in cells[1:])
+
+
+def deck_title(nb, lang, fallback):
+    for cell in language_cells(nb, lang):
+        if cell.cell_type == "markdown":
+            m = re.search(r"^\s*#+\s+(.+?)\s*#*\s*$", cell.source, re.M)
+            if m:
+                return re.sub(r"[*_`]", "", m.group(1))
+    return fallback
+
+
+def make_exporter(lang):
+    from nbconvert import SlidesExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TemplateExporter.extra_template_basedirs = [str(TEMPLATE_DIR)]
+    c.SlidesExporter.template_name = TEMPLATE_NAME
+    for trait, url in VENDOR_URLS.items():
+        setattr(c.SlidesExporter, trait, url)
+    c.SlidesExporter.reveal_theme = "white"
+    c.SlidesExporter.reveal_transition = "none"
+    c.SlidesExporter.reveal_number = "c/t"
+    c.SlidesExporter.reveal_width = str(SLIDE_WIDTH)
+    c.SlidesExporter.reveal_height = str(SLIDE_HEIGHT)
+    c.SlidesExporter.language_code = lang
+    c.SlidesExporter.exclude_input_prompt = True
+    c.SlidesExporter.exclude_output_prompt = True
+    c.SlidesExporter.embed_images = True   # markdown images become data: URIs
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = {f"lang-{o}" for o in LANGS if o != lang} | {"ci"}
+    return SlidesExporter(config=c)
+
+
+def build_deck(path: Path, lang: str, out: Path, exporter=None):
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb = copy.deepcopy(nb)
+    title = deck_title(nb, lang, path.stem)
+    nb.metadata["title"] = title
+    nb.metadata.pop("widgets", None)          # no widget manager from a CDN
+    exporter = exporter or make_exporter(lang)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)}})
+    target = out / lang / f"{path.stem}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")
+    return {"notebook": path.name, "lang": lang, "title": title,
+            "html": f"{lang}/{path.stem}.html", "pdf": f"pdf/{lang}/{path.stem}.pdf",
+            "slides": count_slides(nb, lang)}
+
+
+# --------------------------------------------------------------------------- PDF
+def chromium_path():
+    for cand in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                 shutil.which("chromium-browser"), shutil.which("google-chrome")):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+def launch_browser(playwright):
+    exe = chromium_path()
+    if exe is None:
+        raise RuntimeError("no Chromium found (apt-get install chromium, or set $CHROMIUM)")
+    return playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+
+
+def block_network(page, failed=None):
+    """Abort every request that is not file:// or data: (recorded in `failed`)."""
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            if failed is not None:
+                failed.append(url)
+            r.abort()
+    page.route("**/*", route)
+
+
+def open_deck(page, html_path: Path, query="", timeout=60_000):
+    page.goto(Path(html_path).resolve().as_uri() + query, wait_until="load", timeout=timeout)
+    page.wait_for_function("window.slidesReady === true", timeout=timeout)
+
+
+def print_pdfs(out: Path, decks):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_browser(p)
+        try:
+            context = browser.new_context(viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
+            for deck in decks:
+                page = context.new_page()
+                block_network(page)
+                open_deck(page, out / deck["html"], "?print-pdf")
+                pdf = out / deck["pdf"]
+                pdf.parent.mkdir(parents=True, exist_ok=True)
+                page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+                page.close()
+                log(f"{deck['pdf']} ({count_pdf_pages(pdf)} pages)")
+        finally:
+            browser.close()
+
+
+def count_pdf_pages(path: Path) -> int:
+    """Pages of a PDF written by Chromium (Skia writes page objects uncompressed)."""
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", Path(path).read_bytes()))
+
+
+# --------------------------------------------------------------------------- index
+def write_index(out: Path, decks):
+    rows = []
+    for nb_name in sorted({d["notebook"] for d in decks}):
+        cells = []
+        for lang in LANGS:
+            d = next((d for d in decks if d["notebook"] == nb_name and d["lang"] == lang), None)
+            if d is None:
+                cells.append("<td></td>")
+                continue
+            pdf = (f' · <a href="{d["pdf"]}">PDF</a>' if (out / d["pdf"]).exists() else "")
+            cells.append(f'<td lang="{lang}"><a href="{d["html"]}">{html.escape(d["title"])}</a>'
+                         f' <span class="n">({d["slides"]} slides)</span>{pdf}</td>')
+        rows.append(f"<tr><th>{html.escape(nb_name[:2])}</th>{''.join(cells)}</tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8">
+<title>Mạng nơ-ron tích chập hiện đại · Modern Convolutional Neural Networks: slides</title>
+<style>
+body {{ font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; margin: 2em auto; max-width: 70em; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .5em; text-align: left; }}
+.n {{ color: #777; font-size: 90%; }}
+</style></head>
+<body>
+<h1>Mạng nơ-ron tích chập hiện đại<br>Modern Convolutional Neural Networks</h1>
+<p>Slide của từng bài, mở trực tiếp từ đĩa (không cần mạng). Nhấn <kbd>S</kbd> để xem ghi chú
+của người trình bày, <kbd>Esc</kbd> để xem tổng quan.<br>
+Slides of every section, opened straight from disk (no network needed). Press <kbd>S</kbd> for
+speaker notes, <kbd>Esc</kbd> for the overview.</p>
+<table>
+<tr><th>#</th><th>{LANG_NAMES['vi']}</th><th>{LANG_NAMES['en']}</th></tr>
+{chr(10).join(rows)}
+</table>
+</body></html>
+"""
+    (out / "index.html").write_text(page, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- main
+def find_notebooks(folder: Path):
+    return sorted(Path(folder).glob(NOTEBOOK_GLOB))
+
+
+def build(notebooks, out: Path, langs=LANGS, pdf=True):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ensure_vendor(out / "vendor")
+    decks = []
+    for lang in langs:
+        exporter = make_exporter(lang)
+        for path in notebooks:
+            t = time.time()
+            deck = build_deck(Path(path), lang, out, exporter)
+            decks.append(deck)
+            log(f"{deck['html']}: {deck['slides']} slides ({time.time() - t:.1f} s)")
+    if pdf:
+        print_pdfs(out, decks)
+    write_index(out, decks)
+    (out / "manifest.json").write_text(json.dumps(decks, indent=1, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    log(f"{len(decks)} decks, index at {out / 'index.html'}")
+    return decks
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("notebooks", nargs="*", type=Path,
+                    help=f"notebooks to convert (default: notebooks/{NOTEBOOK_GLOB})")
+    ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: slides/)")
+    ap.add_argument("--lang", choices=LANGS, action="append", help="only this language (repeatable)")
+    ap.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDFs")
+    args = ap.parse_args(argv)
+    notebooks = args.notebooks or find_notebooks(ROOT / "notebooks")
+    if not notebooks:
+        raise SystemExit(f"slides: no notebooks/{NOTEBOOK_GLOB} to convert")
+    build(notebooks, args.out, tuple(args.lang or LANGS), args.pdf)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Run profiles: selection, per-section settings, input-size limits, the comparison table."""
+import pytest
+
+from d2l_extras import profiles
+from d2l_extras.profiles import SECTIONS, get_profile, get_settings, settings_table
+
+
+def test_profile_from_argument_env_or_device(monkeypatch):
+    monkeypatch.setenv("D2L_PROFILE", "quick")
+    assert get_profile() == "quick"
+    assert get_profile("full") == "full"
+    monkeypatch.delenv("D2L_PROFILE")
+    monkeypatch.setattr("d2l_extras.device.num_gpus", lambda: 0)
+    assert get_profile() == "cpu"
+    monkeypatch.setattr("d2l_extras.device.num_gpus", lambda: 1)
+    assert get_profile("auto") == "full"
+
+
+def test_unknown_profile_lists_choices():
+    with pytest.raises(ValueError, match="quick, cpu, full"):
+        get_profile("fast")
+
+
+@pytest.mark.parametrize("section", sorted(SECTIONS))
+def test_full_is_the_book_and_reduced_profiles_do_less(section):
+    book = get_settings(section, "full")
+    assert book == SECTIONS[section].book and book.subset is None and book.floor is None
+    cpu, quick = get_settings(section, "cpu"), get_settings(section, "quick")
+    work = lambda s: (s.subset or 60000) * s.num_epochs * s.resize ** 2  # noqa: E731
+    assert work(quick) < work(cpu) <= work(book)
+    assert cpu.test_subset is None, "the cpu profile is judged on the full test set"
+    assert quick.floor is not None and 0.1 < quick.floor < 1
+
+
+def test_overrides_and_input_size_limit():
+    assert get_settings("alexnet", "cpu", resize=96).resize == 96
+    with pytest.raises(ValueError, match=r"AlexNet needs inputs of at least 68×68"):
+        get_settings("alexnet", "cpu", resize=64)
+    with pytest.raises(ValueError, match="unknown setting"):
+        get_settings("alexnet", "cpu", learning_rate=1)
+    with pytest.raises(ValueError, match="sections: alexnet"):
+        get_settings("lenet", "cpu")
+
+
+def test_table_shows_book_and_this_run():
+    table = settings_table("resnet", "cpu")
+    md = table._repr_markdown_()
+    assert "| book (full) | 0.05 | 10 | 256 | 96 | 60,000 | 10,000 |" in md
+    assert "cpu (this run)" in md and "CPU:" in md and "ảnh" in md
+    assert "this run uses the book's settings" in repr(settings_table("resnet", "full")).lower()
+    assert profiles.PROFILES == ("quick", "cpu", "full")

@@ -1,0 +1,144 @@
+"""fit: history, learning, multi-epoch bookkeeping, divergence stop, checkpoints and resume."""
+import math
+
+import mxnet as mx
+import numpy as onp
+import pytest
+from mxnet import npx
+from mxnet.gluon import nn
+
+import d2l_extras as dx
+from d2l_extras import training
+
+npx.set_np()
+
+
+def small_net():
+    """A small conv net with BN and dropout: every kind of state resume must restore."""
+    net = nn.Sequential()
+    net.add(nn.Conv2D(8, kernel_size=3, activation="relu"), nn.BatchNorm(),
+            nn.MaxPool2D(pool_size=2, strides=2), nn.Dense(32, activation="relu"),
+            nn.Dropout(0.3), nn.Dense(10))
+    return net
+
+
+@pytest.fixture(scope="module")
+def loaders():
+    return dx.load_data_fashion_mnist(64, subset=640, test_subset=320, seed=0)
+
+
+def params_of(net):
+    return {k: v.data().asnumpy() for k, v in net._collect_params_with_prefix().items()}
+
+
+def test_history_records_every_epoch_and_learns(loaders):
+    train_iter, test_iter = loaders
+    h = dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None)
+    assert len(h) == 3 and h["epoch"] == [1, 2, 3]
+    assert h["train_loss"][-1] < h["train_loss"][0]
+    assert h.final["test_acc"] > 0.5  # random guessing gives 0.1
+    assert all(r["train_examples"] == 640 for r in h.records)
+    assert h.examples_per_sec > 0 and h.devices == "cpu(0)"
+    text = str(h)
+    assert text.startswith("loss ") and "test acc" in text and "examples/sec on cpu(0)" in text
+
+
+def test_same_seed_same_run(loaders):
+    train_iter, test_iter = loaders
+    a, b = small_net(), small_net()
+    ha = dx.fit(a, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, seed=5)
+    hb = dx.fit(b, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, seed=5)
+    assert ha["train_loss"] == pytest.approx(hb["train_loss"], rel=1e-5)
+    for k, v in params_of(a).items():
+        onp.testing.assert_allclose(v, params_of(b)[k], rtol=1e-5, atol=1e-6)
+
+
+def test_divergence_stops_with_the_likely_cause(loaders, tmp_path):
+    train_iter, test_iter = loaders
+    with pytest.raises(dx.TrainingDivergedError, match=r"learning rate \(lr=1e\+06\) is most likely too high"):
+        dx.fit(small_net(), train_iter, test_iter, 2, 1e6, [mx.cpu()], display=None, checkpoint_dir=tmp_path)
+    assert dx.latest_checkpoint(tmp_path) is None  # no checkpoint of a diverged epoch
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"num_epochs": 0}, "num_epochs"), ({"lr": -1.0}, "lr must be"), ({"lr": math.nan}, "lr must be"),
+    ({"resume": True}, "resume=True needs checkpoint_dir"),
+])
+def test_bad_arguments(loaders, kwargs, message):
+    train_iter, test_iter = loaders
+    args = dict(num_epochs=1, lr=0.1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        dx.fit(small_net(), train_iter, test_iter, display=None, **args)
+
+
+def test_resume_continues_exactly_as_the_uninterrupted_run(loaders, tmp_path):
+    train_iter, test_iter = loaders
+    straight = small_net()
+    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=1)
+
+    # Interrupted after epoch 1 (a fit of 1 epoch writes the same checkpoint), then resumed.
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, seed=1,
+           checkpoint_dir=tmp_path)
+    resumed = small_net()
+    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=1,
+                       checkpoint_dir=tmp_path, resume=True)
+    assert h_resumed["epoch"] == [1, 2, 3]
+    assert h_resumed["train_loss"] == pytest.approx(h_straight["train_loss"], rel=1e-4)
+    assert h_resumed["test_acc"] == pytest.approx(h_straight["test_acc"], abs=1e-9)
+    for k, v in params_of(straight).items():
+        onp.testing.assert_allclose(v, params_of(resumed)[k], rtol=1e-4, atol=1e-5)
+    assert dx.latest_checkpoint(tmp_path).name == "epoch-0003"
+
+
+def test_resume_of_a_finished_run_trains_nothing(loaders, tmp_path):
+    train_iter, test_iter = loaders
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, checkpoint_dir=tmp_path)
+    net = small_net()
+    h = dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, checkpoint_dir=tmp_path, resume=True)
+    assert len(h) == 1
+    assert dx.evaluate_accuracy(net, test_iter, [mx.cpu()]) == pytest.approx(h.final["test_acc"])
+
+
+def test_environment_variable_turns_on_automatic_checkpoints(loaders, tmp_path, monkeypatch):
+    train_iter, test_iter = loaders
+    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None)
+    folders = list(tmp_path.iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith("fit-")
+    assert dx.latest_checkpoint(folders[0]) is not None
+
+
+def test_display_hooks_are_called(loaders):
+    train_iter, test_iter = loaders
+    calls = []
+
+    class Recorder(dx.Display):
+        def on_train_begin(self, info):
+            calls.append(("begin", info["num_batches"]))
+
+        def on_batch_end(self, epoch, batch, metrics):
+            calls.append(("batch", batch))
+
+        def on_epoch_end(self, epoch, record):
+            calls.append(("epoch", record["epoch"]))
+
+        def on_train_end(self, history):
+            calls.append(("end", len(history)))
+
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=Recorder())
+    assert calls[0] == ("begin", 10) and calls[-2:] == [("epoch", 1), ("end", 1)]
+    assert [c[1] for c in calls if c[0] == "batch"] == list(range(10))
+    with pytest.raises(TypeError, match="display must be"):
+        dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display="plot")
+
+
+def test_history_round_trip(tmp_path):
+    h = training.History("cpu(0)", [{"epoch": 1, "train_loss": 1.0, "train_acc": 0.5, "test_acc": 0.4,
+                                      "train_examples": 10, "train_seconds": 2.0, "examples_per_sec": 5.0}])
+    h.save(tmp_path / "h.json")
+    import json
+    again = training.History.from_dict(json.loads((tmp_path / "h.json").read_text()))
+    assert str(again) == str(h) and again.examples_per_sec == 5.0
+    with pytest.raises(ValueError, match="no epoch"):
+        training.History().final
