@@ -24,8 +24,10 @@ test: $(STAMP)
 	  --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider --timeout=900
 
 ## lab: JupyterLab on 127.0.0.1 with token authentication
+# (--allow-root only where make runs as root, e.g. in a container; the token stays on)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False notebooks
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=notebooks
 
 ## export: regenerate d2l_extras/models/ from the notebooks' `export` cells
 export: $(STAMP)

@@ -281,8 +281,7 @@ def ssh_argv(ssh, host, env, argv, cwd):
 def build_parser():
     p = argparse.ArgumentParser(
         prog="python -m d2l_extras.launch",
-        description=__doc__.split("\n\n")[0],
-        epilog="See the module docstring (pydoc d2l_extras.launch) for examples across machines.",
+        description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-n", "--num-workers", type=int, default=None,

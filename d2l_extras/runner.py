@@ -114,7 +114,10 @@ def main(argv=None):
 
     from .profiles import get_profile
 
-    profile = get_profile(args.profile)
+    try:
+        profile = get_profile(args.profile)
+    except ValueError as err:
+        sys.exit(f"error: {err}")
     build = Path(args.build).resolve()
     paths = [Path(p) for p in args.notebooks] or sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     missing = [str(p) for p in paths if not p.is_file()]

@@ -1,0 +1,123 @@
+"""What the repository publishes: notebooks without private or machine-specific data,
+the same kernelspec everywhere, bilingual pairs and slide metadata on every cell."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "skip", "notes"}
+PRIVATE = [
+    (re.compile(r"(/home/|/root/|/Users/|C:\\\\Users|/tmp/|/work/)[\w.\-]+"), "an absolute path"),
+    (re.compile(r"token=[0-9a-f]{16,}"), "a Jupyter token"),
+    (re.compile(r"(api[_-]?key|secret|password)\s*[=:]\s*\S{8,}", re.I), "a secret"),
+    (re.compile(r"\bgpu\(\d+\)"), "a machine-specific device string"),
+]
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def texts(nb):
+    for i, cell in enumerate(nb["cells"]):
+        yield i, "".join(cell["source"])
+        for out in cell.get("outputs", []):
+            for key in ("text",):
+                if key in out:
+                    yield i, "".join(out[key])
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/"):
+                    yield i, "".join(value)
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ is empty"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_private_or_machine_specific_data(path):
+    import getpass
+    import socket
+
+    nb = load(path)
+    names = {getpass.getuser(), socket.gethostname()} - {"root", "localhost", ""}
+    for i, text in texts(nb):
+        for pattern, what in PRIVATE:
+            match = pattern.search(text)
+            assert match is None, f"{path.name} cell {i} contains {what}: {match.group(0)!r}"
+        for name in names:
+            assert not re.search(rf"\b{re.escape(name)}\b", text), f"{path.name} cell {i} names {name!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_same_kernelspec_and_no_widget_state(path):
+    meta = load(path)["metadata"]
+    assert meta.get("kernelspec") == KERNELSPEC
+    assert "widgets" not in meta
+    assert "d2l_run" not in meta, "copy executed notebooks without the runner's metadata"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_cell_has_slide_metadata(path):
+    for i, cell in enumerate(load(path)["cells"]):
+        slide = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+        assert slide in SLIDE_TYPES, f"{path.name} cell {i}: slide_type {slide!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_prose_comes_in_vietnamese_english_pairs(path):
+    cells = load(path)["cells"]
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell["cell_type"] == "markdown":
+            assert "lang-vi" in tags, f"{path.name} cell {i}: a prose cell must start a pair with lang-vi"
+            assert i + 1 < len(cells), f"{path.name} cell {i}: no English partner"
+            partner = cells[i + 1]
+            ptags = set(partner.get("metadata", {}).get("tags", []))
+            assert partner["cell_type"] == "markdown" and "lang-en" in ptags, \
+                f"{path.name} cell {i}: the next cell must be its English partner (lang-en)"
+            same = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in (cell, partner)]
+            assert same[0] == same[1], f"{path.name} cells {i}-{i + 1}: slide types differ {same}"
+            i += 2
+        else:
+            assert not tags & {"lang-vi", "lang-en"}, f"{path.name} cell {i}: code is shared, no language tag"
+            i += 1
+
+
+# Forms the glossary rules out. "lớp" is wrong for a layer (tầng) but right for a class
+# ("10 lớp", "lớp hàm"), so only its layer collocations are refused; a typo of the slides
+# may be named as one.
+AVOID = {
+    "lớp": r"\blớp (tích chập|kết nối|ẩn|gộp|chuẩn hóa|đầu ra|đầu vào|cuối|dropout|dày đặc|chuyển tiếp"
+           r"|kích hoạt|mạng|convolution|pooling|dense|fully|phần dư|sâu)",
+    "chuẩn hóa hàng loạt": r"chuẩn hóa hàng loạt",
+    "mạng dư": r"\bmạng dư\b",
+    "mạng thặng dư": r"mạng thặng dư",
+    "thành kiến": r"thành kiến",
+    "interception": r"\binterception\b",
+    "sai bước": r"\bsai bước\b",
+}
+
+
+def _named_as_a_typo(text):
+    return "nhầm" in text or "lỗi chính tả" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_vietnamese_uses_the_glossary(path):
+    for i, cell in enumerate(load(path)["cells"]):
+        if "lang-vi" in cell.get("metadata", {}).get("tags", []):
+            text = "".join(cell["source"]).lower()
+            for word, pattern in AVOID.items():
+                if word in ("interception", "sai bước") and _named_as_a_typo(text):
+                    continue
+                match = re.search(pattern, text)
+                assert match is None, \
+                    f"{path.name} cell {i} uses {word!r} (...{text[max(0, match.start() - 30):match.end() + 30]}...); " \
+                    "see docs/glossary.md"

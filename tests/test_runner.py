@@ -1,0 +1,63 @@
+"""The main job: executes notebooks headless, writes them and a summary, skips finished ones."""
+import csv
+import subprocess
+import sys
+
+import nbformat
+
+RESULT_CELL = """
+import d2l_extras as dx
+from d2l_extras.training import History
+h = History('cpu(0)', [dict(epoch=1, train_loss=0.5, train_acc=0.8, test_acc=0.75,
+                            train_examples=100, train_seconds=2.0, examples_per_sec=50.0)])
+dx.save_result('tiny', h, dx.get_profile())
+print('trained')
+"""
+
+
+def notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "d2l_extras.runner", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_runs_writes_summary_and_skips_what_is_done(tmp_path):
+    good = notebook(tmp_path / "01_tiny.ipynb", RESULT_CELL)
+    build = tmp_path / "build"
+    first = run(good, "--profile", "quick", "--build", build)
+    assert first.returncode == 0, first.stderr[-2000:]
+    executed = nbformat.read(str(build / "notebooks" / "01_tiny.ipynb"), as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "trained\n"
+    rows = list(csv.DictReader(open(build / "results.csv")))
+    assert rows[0]["name"] == "tiny" and rows[0]["profile"] == "quick" and rows[0]["test_acc"] == "0.75"
+    assert "| tiny | quick |" in (build / "results.md").read_text()
+    assert str(build / "results.csv") in first.stdout
+
+    again = run(good, "--profile", "quick", "--build", build)
+    assert "already executed in this profile, skipped" in again.stdout
+    other_profile = run(good, "--profile", "cpu", "--build", build)
+    assert "skipped" not in other_profile.stdout
+
+
+def test_a_failing_notebook_is_named_and_not_written(tmp_path):
+    bad = notebook(tmp_path / "02_bad.ipynb", "raise RuntimeError('broken network')")
+    good = notebook(tmp_path / "03_good.ipynb", "print('fine')")
+    build = tmp_path / "build"
+    result = run(bad, good, "--profile", "quick", "--build", build)
+    assert result.returncode != 0
+    assert "02_bad.ipynb FAILED" in result.stderr and "broken network" in result.stderr
+    assert "1 notebook(s) failed: 02_bad.ipynb" in result.stderr
+    assert not (build / "notebooks" / "02_bad.ipynb").exists()
+    assert (build / "notebooks" / "03_good.ipynb").exists(), "one failure must not stop the others"
+
+
+def test_missing_notebook_and_bad_profile_are_clear(tmp_path):
+    assert "no such notebook" in run(tmp_path / "nope.ipynb", "--build", tmp_path).stderr
+    assert "choose one of: quick, cpu, full" in run("--profile", "fast", "--build", tmp_path).stderr

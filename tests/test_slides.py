@@ -1,0 +1,328 @@
+"""The slides (`make slides`, slides/build.py): every deck in both languages, offline.
+
+Builds every notebooks/0[0-8]_*.ipynb there is, plus a small fixture notebook made here
+(a $$ formula, both languages, notes, a fragment, a ci cell, a PNG output, an overflowing
+slide), into a temporary folder with their PDFs, then opens each deck from disk in headless
+Chromium with every non-file:// request aborted and checks it.
+
+Slide count, precisely: reveal.js's Reveal.getTotalSlides(), i.e. the innermost <section>
+elements. nbconvert opens one for each `slide` and each `subslide` cell of the deck's
+language (after the other language's and `ci` cells are removed by tag), and the first cell
+that is neither `skip` nor `notes` always opens one whatever its type. `fragment`, `-`,
+`notes` and `skip` cells never start a slide. The PDF has exactly one page per slide.
+
+Without Chromium (or the playwright package) the browser tests skip, except in CI (CI=true)
+where they fail.
+"""
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+LANGS = ("vi", "en")
+
+_spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
+build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)
+
+FIXTURE_NAME = "99_slides_fixture"
+CI_MARKER = "CI_ONLY_BOOKKEEPING_7f3a"
+
+
+def _missing_browser_reason():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright==1.65.2)"
+    if build.chromium_path() is None:
+        return "no Chromium (apt-get install chromium, or set $CHROMIUM)"
+    return None
+
+
+def need_browser():
+    reason = _missing_browser_reason()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"slides tests need a browser in CI: {reason}")
+        pytest.skip(reason)
+
+
+# ----------------------------------------------------------------- fixture notebook
+def _cell(cell, slide_type, lang=None, tags=()):
+    cell.metadata["slideshow"] = {"slide_type": slide_type}
+    tags = list(tags) + ([f"lang-{lang}"] if lang else [])
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def _png():
+    import base64
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5, 2.5))
+    ax.plot([1, 2, 3, 4], [2.3, 1.1, 0.7, 0.5], label="train loss")
+    ax.legend()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def make_fixture_notebook(path: Path):
+    md, code = new_markdown_cell, new_code_cell
+    formula = r"$$\hat{x}_i = \frac{x_i - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \quad y_i = \gamma \hat{x}_i + \beta$$"
+    cells = [
+        _cell(code(f"# {CI_MARKER}\nimport os"), "skip", tags=["ci"]),
+        _cell(md("# Chuẩn hóa theo batch\nMục tiêu của bài: hiểu vì sao chuẩn hóa giúp huấn luyện nhanh hơn."), "slide", "vi"),
+        _cell(md("# Batch normalization\nGoal of the section: understand why normalizing speeds up training."), "slide", "en"),
+        _cell(code("print('shared code cell')", outputs=[new_output("stream", name="stdout", text="shared code cell\n")]), "-"),
+        _cell(md(f"## Công thức\n{formula}\nvới $\\mu_B$ là trung bình của minibatch."), "subslide", "vi"),
+        _cell(md(f"## The formula\n{formula}\nwhere $\\mu_B$ is the minibatch mean."), "subslide", "en"),
+        _cell(md("Ghi chú giảng viên: nhấn mạnh vai trò của epsilon."), "notes", "vi"),
+        _cell(md("Instructor note: stress the role of epsilon."), "notes", "en"),
+        _cell(md("- Đường cong mất mát giảm đều đặn"), "fragment", "vi"),
+        _cell(md("- The loss curve decreases steadily"), "fragment", "en"),
+        _cell(code("plot_history(history)", outputs=[new_output(
+            "display_data", data={"image/png": _png(), "text/plain": "<Figure size 500x250>"})]), "-"),
+        _cell(md("## Tóm tắt mạng có nhiều tầng"), "slide", "vi"),
+        _cell(md("## Summary of a deep network"), "slide", "en"),
+        _cell(code("summary = dx.layer_summary(net, (1, 1, 224, 224))\nprint(summary)", outputs=[new_output(
+            "stream", name="stdout",
+            text="\n".join(f"Conv2D      output (1, 96, 54, 54)   params {i * 1000}" for i in range(45)))]), "-"),
+        _cell(code("x = 1  # continues the slide vertically"), "subslide"),
+        _cell(code(f"assert True  # {CI_MARKER}"), "skip", tags=["ci"]),
+    ]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+# ----------------------------------------------------------------- expectations
+def expected_slides(nb, lang):
+    """Independent of build.count_slides: see the module docstring."""
+    other = {f"lang-{o}" for o in LANGS if o != lang} | {"ci"}
+    types = [(c.metadata.get("slideshow") or {}).get("slide_type", "-") for c in nb.cells
+             if not other & set(c.metadata.get("tags", []))]
+    visible = [t for t in types if t not in ("skip", "notes")]
+    return (1 if visible else 0) + sum(t in ("slide", "subslide") for t in visible[1:])
+
+
+def cells_of(nb, lang):
+    return [c for c in nb.cells if f"lang-{lang}" in c.metadata.get("tags", [])]
+
+
+def plain_lines(source):
+    """Lines of a markdown cell as they read on a slide (no markup, no math)."""
+    out = []
+    for line in source.splitlines():
+        line = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", " ", line)
+        line = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", line)
+        line = re.sub(r"^\s*(#+|[-*+]|\d+\.|>)\s*", "", line)
+        line = re.sub(r"[*_]{1,3}|<[^>]+>", "", line)
+        line = re.sub(r"\s+", " ", line).strip()
+        out.append(line)
+    return out
+
+
+def notebooks_under_test():
+    return build.find_notebooks(ROOT / "notebooks")
+
+
+DECK_IDS = [f"{lang}/{p.stem}" for p in notebooks_under_test() + [Path(FIXTURE_NAME)] for lang in LANGS]
+
+
+# ----------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Build every deck, its PDF and the index once, into a temporary folder."""
+    need_browser()
+    tmp = tmp_path_factory.mktemp("slides")
+    fixture = make_fixture_notebook(tmp / f"{FIXTURE_NAME}.ipynb")
+    out = tmp / "out"
+    notebooks = notebooks_under_test() + [fixture]
+    decks = build.build(notebooks, out, pdf=True)
+    by_id = {f"{d['lang']}/{Path(d['notebook']).stem}": d for d in decks}
+    sources = {p.stem: p for p in notebooks}
+    return {"out": out, "decks": by_id, "sources": sources}
+
+
+@pytest.fixture(scope="session")
+def browser(built):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = build.launch_browser(p)
+        yield b
+        b.close()
+
+
+class DeckPage:
+    """A deck opened from disk with the network blocked, and what went wrong."""
+
+    def __init__(self, browser, path):
+        self.context = browser.new_context(viewport={"width": build.SLIDE_WIDTH, "height": build.SLIDE_HEIGHT})
+        self.page = self.context.new_page()
+        self.errors, self.blocked, self.failed = [], [], []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: r.url not in self.blocked and self.failed.append(
+            f"{r.url}: {r.failure}"))
+        build.block_network(self.page, self.blocked)
+        try:
+            build.open_deck(self.page, path, timeout=60_000)
+        except Exception as e:
+            self.close()
+            raise AssertionError(f"{path.name} never got ready ({e}); console errors {self.errors}, "
+                                 f"blocked {self.blocked}, failed {self.failed}") from None
+
+    def close(self):
+        self.context.close()
+
+
+# ----------------------------------------------------------------- tests without a browser
+def test_slide_count_rules():
+    md = new_markdown_cell
+    nb = new_notebook(cells=[
+        _cell(new_code_cell("x"), "skip", tags=["ci"]),
+        _cell(md("intro vi"), "-", "vi"), _cell(md("intro en"), "-", "en"),   # first visible: a slide
+        _cell(md("n"), "notes", "vi"),
+        _cell(md("a"), "subslide", "vi"), _cell(md("a"), "subslide", "en"),
+        _cell(new_code_cell("y"), "fragment"),
+        _cell(md("b"), "slide", "vi"), _cell(md("b"), "slide", "en"),
+        _cell(new_code_cell("z"), "subslide"),
+        _cell(md("only vi"), "slide", "vi"),
+        _cell(new_code_cell("w"), "skip"),
+    ])
+    assert expected_slides(nb, "vi") == build.count_slides(nb, "vi") == 5
+    assert expected_slides(nb, "en") == build.count_slides(nb, "en") == 4
+
+
+def test_notebooks_follow_slide_conventions():
+    """Every cell has a slide type; prose cells are tagged with exactly one language."""
+    for path in notebooks_under_test():
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            st = (cell.metadata.get("slideshow") or {}).get("slide_type")
+            assert st in {"slide", "subslide", "fragment", "-", "skip", "notes"}, (path.name, i, st)
+            langs = [t for t in cell.metadata.get("tags", []) if t.startswith("lang-")]
+            if cell.cell_type == "markdown":
+                assert len(langs) == 1 and langs[0] in {"lang-vi", "lang-en"}, (path.name, i, langs)
+        for lang in LANGS:
+            assert expected_slides(nb, lang) > 0, (path.name, lang)
+        assert expected_slides(nb, "vi") == expected_slides(nb, "en"), path.name
+
+
+def test_rise_extension_enabled_for_make_lab():
+    """`make lab` runs .venv/bin/jupyter lab: RISE (slides in JupyterLab) is installed and on."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    strip = lambda s: re.sub(r"\x1b\[[0-9;]*m", "", s)  # noqa: E731
+    out = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True, text=True, timeout=120)
+    text = strip(out.stdout + out.stderr)
+    assert re.search(r"jupyterlab-rise v\S+\s+enabled\s+OK", text), text
+    out = subprocess.run([str(jupyter), "server", "extension", "list"], capture_output=True, text=True, timeout=120)
+    text = strip(out.stdout + out.stderr)
+    assert re.search(r"jupyterlab_rise enabled", text) and re.search(r"jupyterlab_rise \S+ OK", text), text
+
+
+# ----------------------------------------------------------------- tests of the built decks
+def test_index_links_every_deck_and_pdf(built):
+    index = (built["out"] / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"]+)"', index))
+    for deck in built["decks"].values():
+        assert deck["html"] in links and deck["pdf"] in links, deck
+        assert (built["out"] / deck["html"]).is_file()
+    manifest = json.loads((built["out"] / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest) == len(built["decks"]) == len(DECK_IDS)
+
+
+def test_decks_load_nothing_from_the_network(built):
+    """No URL that is not relative, data: or an anchor in any deck (the browser test sees the rest)."""
+    for deck in built["decks"].values():
+        text = (built["out"] / deck["html"]).read_text(encoding="utf-8")
+        for url in re.findall(r'(?:src|href)\s*=\s*["\']([^"\']+)', text):
+            assert not re.match(r"(https?:)?//", url), (deck["html"], url)
+        assert "cdn" not in " ".join(re.findall(r"<script[^>]*src=[^>]*>", text)).lower()
+
+
+@pytest.mark.parametrize("deck_id", DECK_IDS)
+def test_deck(built, browser, deck_id):
+    deck = built["decks"][deck_id]
+    lang = deck["lang"]
+    other = next(o for o in LANGS if o != lang)
+    nb = nbformat.read(built["sources"][Path(deck["notebook"]).stem], as_version=4)
+    want = expected_slides(nb, lang)
+    assert deck["slides"] == want
+
+    d = DeckPage(browser, built["out"] / deck["html"])
+    try:
+        page = d.page
+        # Offline and clean.
+        assert d.blocked == [], f"requests to the network: {d.blocked}"
+        assert d.failed == [], f"failed requests: {d.failed}"
+        assert d.errors == [], f"console errors: {d.errors}"
+        assert page.evaluate("document.documentElement.lang") == lang
+
+        # As many slides as slide/subslide cells of this language.
+        assert page.evaluate("Reveal.getTotalSlides()") == want
+        assert page.locator(".reveal .slides section:not(.stack)").count() == want
+
+        # The first slide is not blank.
+        from PIL import Image
+        import io
+        shot = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+        colours = shot.getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 10, "first slide is (nearly) one colour"
+
+        # Only this language: the other language's cells are gone, this one's are there.
+        assert page.locator(f".celltag_lang-{other}").count() == 0
+        if cells_of(nb, lang):
+            assert page.locator(f".celltag_lang-{lang}").count() > 0
+        text = page.evaluate("document.querySelector('.reveal .slides').textContent")
+        # (Text both languages share, e.g. references, is allowed: compared unwrapped.)
+        kept = " ".join(" ".join(plain_lines(c.source)) for c in nb.cells
+                        if f"lang-{other}" not in c.metadata.get("tags", []))
+        for cell in cells_of(nb, other):
+            for line in plain_lines(cell.source):
+                if len(line) >= 12 and line not in kept and "\\" not in line:
+                    assert line not in text, f"{other} text on the {lang} deck: {line!r}"
+        # CI-only cells never reach a slide; speaker notes are reveal.js notes.
+        assert CI_MARKER not in text
+        shown = "\n".join(c.source for c in nb.cells if c.cell_type == "code"
+                          and (c.metadata.get("slideshow") or {}).get("slide_type") != "skip")
+        for cell in nb.cells:
+            if (cell.metadata.get("slideshow") or {}).get("slide_type") == "skip" and cell.cell_type == "code":
+                for line in cell.source.splitlines():
+                    line = line.strip()
+                    if len(line) >= 20 and line not in shown:
+                        assert line not in text, f"a skip cell is on a slide: {line!r}"
+        notes = sum((c.metadata.get("slideshow") or {}).get("slide_type") == "notes"
+                    for c in cells_of(nb, lang))
+        assert page.locator("aside.notes").count() == notes
+
+        # Formulas are typeset (MathJax SVG), no TeX source or error left.
+        has_math = any("$" in c.source for c in nb.cells
+                       if c.cell_type == "markdown" and f"lang-{other}" not in c.metadata.get("tags", []))
+        if has_math or deck_id.endswith("batch_norm") or FIXTURE_NAME in deck_id:
+            assert page.locator("mjx-container svg").count() > 0, "no rendered formula"
+            assert page.locator("mjx-merror, [data-mjx-error]").count() == 0
+            assert "$$" not in text
+    finally:
+        d.close()
+
+    # The PDF: one page per slide.
+    pdf = built["out"] / deck["pdf"]
+    assert pdf.is_file() and pdf.stat().st_size > 1000
+    assert build.count_pdf_pages(pdf) == want
