@@ -71,7 +71,7 @@ class LivePlot(Display):
         self.every = max(1, self.num_batches // self.points_per_epoch)
         for record in info["history"].records:  # a resumed run shows its earlier epochs
             self._add_epoch(record)
-        self.fig, self.ax = plt.subplots(figsize=self.figsize)
+        self.fig, self.ax = plt.subplots(figsize=self.figsize, layout="constrained")
         plt.close(self.fig)  # shown only through the display handle, not again at cell end
         self.handle = display(self._draw(), display_id=True)
 
@@ -106,7 +106,6 @@ class LivePlot(Display):
         ax.set_xlim(0, self.num_epochs)
         ax.grid(True)
         ax.legend(loc="best")
-        self.fig.tight_layout()
         # Rendered to PNG here, whatever the inline backend's format (d2l switches it to SVG,
         # which nbval would compare as text).
         import io

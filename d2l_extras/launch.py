@@ -172,8 +172,11 @@ class Node:
 
     def __init__(self, name, role, argv, env, lock):
         self.name, self.role = name, role
-        self.popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self.popen = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as err:
+            raise LaunchError(f"cannot start {name} ({shlex.join(argv)}): {err}") from err
         self.thread = threading.Thread(target=self._copy_output, args=(lock,), daemon=True)
         self.thread.start()
 
@@ -423,7 +426,15 @@ def main(argv=None):
                 wait_for_scheduler(ip, port, args.connect_timeout)
             nodes.append(Node(name, role, node_argv, env, lock))
             if role != "worker":  # a server or the scheduler ends when the job does
-                rc = nodes[0].popen.wait()
+                try:
+                    rc = nodes[0].popen.wait(args.timeout)
+                except subprocess.TimeoutExpired:
+                    print(f"d2l_extras.launch: error: timed out after {args.timeout:g} s; stopping "
+                          f"the {role}", file=sys.stderr, flush=True)
+                    return 124
+                if rc:
+                    print(f"d2l_extras.launch: error: the {role} exited with {_describe_rc(rc)}",
+                          file=sys.stderr, flush=True)
                 return rc if rc >= 0 else 1
         else:
             check_port_free(ip, port)

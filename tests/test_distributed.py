@@ -234,7 +234,9 @@ def test_worker_without_scheduler_fails_fast(capsys, port):
 FAKE_NODE = textwrap.dedent("""
     # Stands in for `python -c "import mxnet"` (scheduler and servers) without MXNet's start-up
     # time: the scheduler listens on its port, every node then waits to be stopped.
-    import os, socket, time
+    import os, socket, sys, time
+    if os.environ["DMLC_ROLE"] == "scheduler" and os.environ.get("FAKE_SCHEDULER_FAILS"):
+        sys.exit("scheduler: cannot bind")
     if os.environ["DMLC_ROLE"] == "scheduler":
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -265,6 +267,21 @@ def test_failed_worker_stops_the_job(capsys, port, fake_python):
     assert "exited with code 3; stopping the other processes" in out.err
     assert time.monotonic() - start < 20
     assert not processes_of(port)  # the scheduler and the server were stopped too
+
+
+def test_scheduler_that_dies_at_start_is_reported(capsys, port, fake_python):
+    rc = launch.main(["-n", "2", "--port", str(port), "--python", fake_python, "--env",
+                      "FAKE_SCHEDULER_FAILS=1", "--", PYTHON, "-c", "pass"])
+    out = capsys.readouterr()
+    assert rc == 2 and "the scheduler exited with code 1 before listening" in out.err
+    assert "[scheduler] scheduler: cannot bind" in out.out
+    assert not processes_of(port)
+
+
+def test_missing_worker_program(capsys, port, fake_python):
+    rc = launch.main(["-n", "1", "--port", str(port), "--python", fake_python, "--", "no-such-program-x"])
+    assert rc == 2 and "cannot start worker 0 (no-such-program-x)" in capsys.readouterr().err
+    assert not processes_of(port)
 
 
 def test_job_timeout_stops_every_process(capsys, port, fake_python):

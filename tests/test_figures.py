@@ -1,0 +1,54 @@
+"""Architecture figures: labels read off the layers, shapes from a forward pass, clear errors."""
+import matplotlib
+
+matplotlib.use("Agg")
+import pytest  # noqa: E402
+from mxnet import npx  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+from d2l_extras import figures  # noqa: E402
+
+npx.set_np()
+
+
+@pytest.mark.parametrize("layer, label", [
+    (nn.Conv2D(96, kernel_size=11, strides=4, activation="relu"), "Conv 11×11, 96, /4, relu"),
+    (nn.Conv2D(256, kernel_size=5, padding=2), "Conv 5×5, 256, pad 2"),
+    (nn.MaxPool2D(pool_size=3, strides=2), "MaxPool 3×3, /2"),
+    (nn.MaxPool2D(3, 1, 1), "MaxPool 3×3, pad 1"),
+    (nn.AvgPool2D(pool_size=2, strides=2), "AvgPool 2×2, /2"),
+    (nn.GlobalAvgPool2D(), "GlobalAvgPool"),
+    (nn.Dense(4096, activation="relu"), "Dense 4096, relu"),
+    (nn.Dropout(0.5), "Dropout 0.5"),
+    (nn.Activation("sigmoid"), "sigmoid"),
+    (nn.BatchNorm(), "BatchNorm"),
+])
+def test_labels_are_read_off_the_layer(layer, label):
+    assert figures.describe_layer(layer) == label
+
+
+def test_shapes_come_from_the_network():
+    net = nn.Sequential()
+    net.add(nn.Conv2D(6, kernel_size=5, padding=2), nn.MaxPool2D(2, 2), nn.Dense(10))
+    net.initialize()
+    assert figures.layer_shapes(list(net), (1, 1, 28, 28)) == [(6, 28, 28), (6, 14, 14), (10,)]
+    fig = figures.draw_columns([("a", net, (1, 1, 28, 28)), ("b", net, None)])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "6×14×14" in texts and "Input 1×28×28" in texts and "Input" in texts
+
+
+def test_branches_concatenate_or_add():
+    paths = [("p1", [nn.Conv2D(4, 1)]), ("p2", [nn.Conv2D(2, 3, padding=1)])]
+    fig = figures.draw_branches(paths, (1, 3, 8, 8), merge="concat")
+    assert any("Concatenate (channels) 6×8×8" in t.get_text() for t in fig.axes[0].texts)
+    fig = figures.draw_branches([("", [nn.Conv2D(3, 3, padding=1)]), ("shortcut", [])], (1, 3, 8, 8),
+                                merge="add", after=[nn.Activation("relu")])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "Add (+) 3×8×8" in texts and "shortcut: 3×8×8" in texts and "relu 3×8×8" in texts
+
+
+def test_branch_errors():
+    with pytest.raises(ValueError, match="merge must be"):
+        figures.draw_branches([("", [])], (1, 3, 8, 8), merge="mul")
+    with pytest.raises(ValueError, match="different shapes"):
+        figures.draw_branches([("", [nn.Conv2D(4, 1)]), ("", [])], (1, 3, 8, 8), merge="add")
