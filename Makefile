@@ -33,8 +33,16 @@ lab: $(STAMP)
 export: $(STAMP)
 	$(PY) -m d2l_extras.export
 
+## slides: reveal.js decks of every notebook in both languages + PDFs → slides/index.html (ARGS=--no-pdf: HTML only)
+slides: $(STAMP)
+	$(PY) slides/build.py $(ARGS)
+
+## bench: the book's training path against the course's, side by side (ARGS=--nets resnet ...)
+bench: $(STAMP)
+	$(PY) scripts/bench.py $(ARGS)
+
 clean:
-	rm -rf build slides/en slides/vi slides/index.html slides/pdf
+	rm -rf build slides/en slides/vi slides/index.html slides/pdf slides/manifest.json slides/vendor
 
 ## clean-data: remove the Fashion-MNIST copy downloaded into MXNet's cache
 clean-data:

@@ -10,6 +10,7 @@ Writes, under --out (default slides/):
     index.html                         links to every deck and PDF in both languages
     manifest.json                      decks, titles and slide counts (read by the tests)
     vendor/                            reveal.js, require.js, jQuery, MathJax from the npm registry
+                                       (fetched once into slides/vendor/, then copied)
 
 Every deck works offline from disk: nothing is loaded from the network. The other
 language's cells are removed by tag (TagRemovePreprocessor: lang-en in the Vietnamese
@@ -87,16 +88,27 @@ def _vendor_complete(dest: Path) -> bool:
         return False
 
 
-def _fetch_package(name, version, integrity, files, dest: Path, tmp: Path):
+def _download(name, version, tmp: Path) -> Path:
+    """The package's tarball: `npm pack` when npm is installed, else a plain HTTPS
+    download of the same tarball from the registry (integrity checked either way)."""
     npm = shutil.which("npm")
-    if npm is None:
-        raise SystemExit("slides: npm is needed once to fetch reveal.js, require.js, jQuery and "
-                         "MathJax into slides/vendor/ (apt-get install npm, or copy a vendor/ folder)")
-    out = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(tmp),
-                          "--silent", "--json"], capture_output=True, text=True, cwd=tmp)
-    if out.returncode != 0:
-        raise SystemExit(f"slides: npm pack {name}@{version} failed:\n{out.stderr[-2000:]}")
-    tarball = tmp / json.loads(out.stdout)[0]["filename"]
+    if npm is not None:
+        out = subprocess.run([npm, "pack", f"{name}@{version}", "--pack-destination", str(tmp),
+                              "--silent", "--json"], capture_output=True, text=True, cwd=tmp)
+        if out.returncode != 0:
+            raise SystemExit(f"slides: npm pack {name}@{version} failed:\n{out.stderr[-2000:]}")
+        return tmp / json.loads(out.stdout)[0]["filename"]
+    import urllib.request
+    registry = os.environ.get("npm_config_registry", "https://registry.npmjs.org/").rstrip("/")
+    url = f"{registry}/{name}/-/{name.split('/')[-1]}-{version}.tgz"
+    tarball = tmp / f"{name}-{version}.tgz"
+    with urllib.request.urlopen(url, timeout=120) as r:
+        tarball.write_bytes(r.read())
+    return tarball
+
+
+def _fetch_package(name, version, integrity, files, dest: Path, tmp: Path):
+    tarball = _download(name, version, tmp)
     algo, digest = integrity.split("-", 1)
     got = base64.b64encode(hashlib.new(algo, tarball.read_bytes()).digest()).decode()
     if got != digest:
@@ -247,24 +259,42 @@ def open_deck(page, html_path: Path, query="", timeout=60_000):
     page.wait_for_function("window.slidesReady === true", timeout=timeout)
 
 
-def print_pdfs(out: Path, decks):
-    from playwright.sync_api import sync_playwright
+def print_pdfs(out: Path, decks, jobs=2):
+    """Print every deck in reveal.js's ?print-pdf mode, `jobs` pages at a time."""
+    import asyncio
 
-    with sync_playwright() as p:
-        browser = launch_browser(p)
-        try:
-            context = browser.new_context(viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
-            for deck in decks:
-                page = context.new_page()
-                block_network(page)
-                open_deck(page, out / deck["html"], "?print-pdf")
-                pdf = out / deck["pdf"]
-                pdf.parent.mkdir(parents=True, exist_ok=True)
-                page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
-                page.close()
-                log(f"{deck['pdf']} ({count_pdf_pages(pdf)} pages)")
-        finally:
-            browser.close()
+    from playwright.async_api import async_playwright
+
+    async def one(context, deck, slots):
+        async with slots:
+            page = await context.new_page()
+            await page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+                ("file:", "data:", "blob:", "about:")) else r.abort())
+            uri = (out / deck["html"]).resolve().as_uri() + "?print-pdf"
+            await page.goto(uri, wait_until="load", timeout=120_000)
+            await page.wait_for_function("window.slidesReady === true", timeout=120_000)
+            pdf = out / deck["pdf"]
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            await page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+            await page.close()
+            log(f"{deck['pdf']} ({count_pdf_pages(pdf)} pages)")
+
+    async def main():
+        exe = chromium_path()
+        if exe is None:
+            raise SystemExit("slides: no Chromium for the PDFs (apt-get install chromium, or set "
+                             "$CHROMIUM; or build without PDFs: --no-pdf)")
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+            try:
+                context = await browser.new_context(
+                    viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
+                slots = asyncio.Semaphore(max(1, jobs))
+                await asyncio.gather(*(one(context, d, slots) for d in decks))
+            finally:
+                await browser.close()
+
+    asyncio.run(main())
 
 
 def count_pdf_pages(path: Path) -> int:
@@ -315,7 +345,7 @@ def find_notebooks(folder: Path):
     return sorted(Path(folder).glob(NOTEBOOK_GLOB))
 
 
-def build(notebooks, out: Path, langs=LANGS, pdf=True):
+def build(notebooks, out: Path, langs=LANGS, pdf=True, jobs=2):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ensure_vendor(out / "vendor")
@@ -328,7 +358,7 @@ def build(notebooks, out: Path, langs=LANGS, pdf=True):
             decks.append(deck)
             log(f"{deck['html']}: {deck['slides']} slides ({time.time() - t:.1f} s)")
     if pdf:
-        print_pdfs(out, decks)
+        print_pdfs(out, decks, jobs)
     write_index(out, decks)
     (out / "manifest.json").write_text(json.dumps(decks, indent=1, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
@@ -343,11 +373,13 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: slides/)")
     ap.add_argument("--lang", choices=LANGS, action="append", help="only this language (repeatable)")
     ap.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDFs")
+    ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
+                    help="decks printed to PDF at the same time (default: cores, at most 4)")
     args = ap.parse_args(argv)
     notebooks = args.notebooks or find_notebooks(ROOT / "notebooks")
     if not notebooks:
         raise SystemExit(f"slides: no notebooks/{NOTEBOOK_GLOB} to convert")
-    build(notebooks, args.out, tuple(args.lang or LANGS), args.pdf)
+    build(notebooks, args.out, tuple(args.lang or LANGS), args.pdf, args.jobs)
 
 
 if __name__ == "__main__":
