@@ -9,7 +9,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from mxnet import np
 from mxnet.gluon import nn
 
-__all__ = ["describe_layer", "layer_shapes", "draw_chain", "draw_columns", "draw_branches"]
+__all__ = ["describe_layer", "describe_block", "layer_shapes", "draw_chain", "draw_columns", "draw_blocks",
+           "draw_branches", "draw_function_classes"]
 
 # Box colours by kind of layer, as in the book's figures.
 COLOURS = {"conv": "#cfe2f3", "pool": "#d9ead3", "dense": "#fce5cd", "norm": "#ead1dc",
@@ -118,13 +119,15 @@ def _chain(ax, x, layers, shapes, input_label, labels=None, width=2.6):
     return len(rows)
 
 
-def draw_columns(columns, figsize=None, width=2.6):
+def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer):
     """Several networks side by side, each drawn bottom-up from its layers.
 
     Parameters
     ----------
     columns : list of (title, net, input_shape)
         ``input_shape`` includes the batch axis, e.g. (1, 1, 224, 224); None to omit shapes.
+    describe : callable
+        Label of a layer (``describe_layer``; ``describe_block`` folds a block into one box).
     """
     heights = []
     for _, net, _ in columns:
@@ -139,7 +142,7 @@ def draw_columns(columns, figsize=None, width=2.6):
             _ensure_initialized(net)
             shapes = layer_shapes(layers, input_shape)
         label = "Input " + _fmt_shape(input_shape[1:]) if input_shape is not None else "Input"
-        _chain(ax, c * spacing, layers, shapes, label, width=width)
+        _chain(ax, c * spacing, layers, shapes, label, labels=[describe(l) for l in layers], width=width)
         ax.text(c * spacing, rows - 0.2, title, ha="center", va="bottom", fontsize=10, weight="bold")
     ax.set_xlim(-width / 2 - 0.2, (len(columns) - 1) * spacing + width / 2 + 1.3)
     ax.set_ylim(-0.6, rows + 0.4)
@@ -207,7 +210,9 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
         X = layer(X)
         _arrow(ax, (0, top + 0.31), (0, top + 0.69))
         top += 1
-        _box(ax, 0, top, width, 0.62, describe_layer(layer) + " " + _fmt_shape(X.shape[1:]), _kind(layer))
+        _box(ax, 0, top, width, 0.62, describe_layer(layer), _kind(layer))
+        ax.text(width / 2 + 0.08, top, _fmt_shape(X.shape[1:]), ha="left", va="center", fontsize=6.5,
+                color="#666666")
     if title:
         ax.text(0, top + 0.8, title, ha="center", va="bottom", fontsize=10, weight="bold")
     ax.set_xlim(min(xs) - width / 2 - 0.3, max(xs) + width / 2 + 0.3)
@@ -248,34 +253,8 @@ def describe_block(block):
 
 
 def draw_blocks(columns, figsize=None, width=4.6):
-    """Like ``draw_columns``, but each composite block is one box listing its layers.
-
-    Parameters
-    ----------
-    columns : list of (title, net, input_shape)
-        ``input_shape`` includes the batch axis, e.g. (1, 1, 224, 224); None to omit shapes.
-    """
-    rows = max(len(_layers(net)) + 1 for _, net, _ in columns)
-    spacing = width + 1.6
-    fig, ax = plt.subplots(figsize=figsize or (spacing * len(columns) * 0.95, rows * 0.42 + 0.6))
-    for c, (title, net, input_shape) in enumerate(columns):
-        layers = _layers(net)
-        shapes = None
-        if input_shape is not None:
-            _ensure_initialized(net)
-            shapes = layer_shapes(layers, input_shape)
-        label = "Input " + _fmt_shape(input_shape[1:]) if input_shape is not None else "Input"
-        _chain(ax, c * spacing, layers, shapes, label, labels=[describe_block(l) for l in layers], width=width)
-        ax.text(c * spacing, rows - 0.2, title, ha="center", va="bottom", fontsize=10, weight="bold")
-    ax.set_xlim(-width / 2 - 0.2, (len(columns) - 1) * spacing + width / 2 + 1.3)
-    ax.set_ylim(-0.6, rows + 0.4)
-    ax.axis("off")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-__all__ += ["describe_block", "draw_blocks"]
+    """Like ``draw_columns``, but each composite block is one box listing its layers."""
+    return draw_columns(columns, figsize=figsize, width=width, describe=describe_block)
 
 
 def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25), figsize=(4.2, 3.2), ax=None):
@@ -343,4 +322,3 @@ def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25)
     return fig
 
 
-__all__.append("draw_function_classes")

@@ -44,7 +44,7 @@ def test_branches_concatenate_or_add():
     fig = figures.draw_branches([("", [nn.Conv2D(3, 3, padding=1)]), ("shortcut", [])], (1, 3, 8, 8),
                                 merge="add", after=[nn.Activation("relu")])
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "Add (+) 3×8×8" in texts and "shortcut: 3×8×8" in texts and "relu 3×8×8" in texts
+    assert "Add (+) 3×8×8" in texts and "shortcut: 3×8×8" in texts and "relu" in texts and "3×8×8" in texts
 
 
 def test_branch_errors():

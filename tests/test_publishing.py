@@ -102,6 +102,8 @@ AVOID = {
     "thành kiến": r"thành kiến",
     "interception": r"\binterception\b",
     "sai bước": r"\bsai bước\b",
+    "hồ sơ (for a run profile: cấu hình)": r"hồ sơ",
+    "tổn thất (for loss: mất mát)": r"tổn thất",
 }
 
 
