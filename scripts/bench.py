@@ -1,6 +1,6 @@
 """Benchmark: the book's training path against the course's, side by side in one run.
 
-    python scripts/bench.py [--nets lenet_bn,alexnet,resnet,densenet] [--subset N] [--epochs E]
+    python scripts/bench.py [--nets lenet_bn,alexnet,resnet,densenet] [--test-subset N] [--epochs E]
 
 For each network, the same settings are trained twice, each in a fresh process:
 
@@ -24,16 +24,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# network key -> (section whose notebook defines it, input size, batch size, learning rate)
-NETS = {
-    "lenet_bn": ("batch_norm", 28, 256, 1.0),
-    "alexnet": ("alexnet", 68, 128, 0.01),
-    "resnet": ("resnet", 32, 128, 0.05),
-    "densenet": ("densenet", 32, 128, 0.1),
-}
+# network key -> section whose notebook defines it. Both paths use that section's `quick`
+# settings (input size, batch size, learning rate, training images), enough updates for
+# the accuracies to say something: LeNet-BN 28×28, AlexNet 68×68, ResNet-18 and DenseNet 32×32.
+NETS = {"lenet_bn": "batch_norm", "alexnet": "alexnet", "resnet": "resnet", "densenet": "densenet"}
 
 
-def worker(path, net_key, subset, test_subset, epochs):
+def worker(path, net_key, test_subset, epochs):
     """Train once in this process and print one JSON line of figures."""
     import numpy as onp
 
@@ -46,10 +43,13 @@ def worker(path, net_key, subset, test_subset, epochs):
     import d2l_extras.data as data
     from d2l_extras.models import get_model
     from d2l_extras.summary import layer_summary
+    from d2l_extras.profiles import get_settings
     from d2l_extras.training import set_seed
 
     npx.set_np()
-    section, size, batch_size, lr = NETS[net_key]
+    section = NETS[net_key]
+    settings = get_settings(section, "quick")
+    size, batch_size, lr, subset = settings.resize, settings.batch_size, settings.lr, settings.subset
     (Xtr, ytr), (Xte, yte) = data.read_fashion_mnist("train"), data.read_fashion_mnist("test")
     Xtr, ytr = data._subset(Xtr, ytr, subset, 0, "subset")
     Xte, yte = data._subset(Xte, yte, test_subset, 0, "test_subset")
@@ -63,8 +63,8 @@ def worker(path, net_key, subset, test_subset, epochs):
         # d2l.load_data_fashion_mnist, verbatim but over local arrays (FashionMNIST yields
         # (28, 28, 1) uint8 images and integer labels, as ArrayDataset does here).
         trans = transforms.Compose([transforms.Resize(size), transforms.ToTensor()])
-        train = gluon.data.ArrayDataset(mx.nd.array(Xtr[..., None], dtype="uint8"), ytr)
-        test = gluon.data.ArrayDataset(mx.nd.array(Xte[..., None], dtype="uint8"), yte)
+        train = gluon.data.ArrayDataset(mx.np.array(Xtr[..., None], dtype="uint8"), ytr)
+        test = gluon.data.ArrayDataset(mx.np.array(Xte[..., None], dtype="uint8"), yte)
         train_iter = gluon.data.DataLoader(train.transform_first(trans), batch_size, shuffle=True,
                                            num_workers=d2l.get_dataloader_workers())
         test_iter = gluon.data.DataLoader(test.transform_first(trans), batch_size, shuffle=False,
@@ -115,7 +115,7 @@ def run(path, net_key, args):
     if path == "book":
         env.pop("OMP_NUM_THREADS", None)
         env["D2L_THREADS"] = "default"  # MXNet's own threading, as a plain d2l install has
-    cmd = [sys.executable, __file__, "--worker", path, "--nets", net_key, "--subset", str(args.subset),
+    cmd = [sys.executable, __file__, "--worker", path, "--nets", net_key,
            "--test-subset", str(args.test_subset), "--epochs", str(args.epochs)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, timeout=args.timeout)
     if out.returncode != 0:
@@ -126,7 +126,6 @@ def run(path, net_key, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nets", default=",".join(NETS))
-    parser.add_argument("--subset", type=int, default=5120)
     parser.add_argument("--test-subset", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=3600)
@@ -137,11 +136,13 @@ def main():
     if unknown:
         sys.exit(f"bench: unknown network(s) {unknown}; choose from {', '.join(NETS)}")
     if args.worker:
-        return worker(args.worker, nets[0], args.subset, args.test_subset, args.epochs)
+        return worker(args.worker, nets[0], args.test_subset, args.epochs)
+
+    from d2l_extras.profiles import get_settings
 
     peak, how = cpu_peak_gflops()
     print(f"machine: {how}; estimated peak {peak:.0f} GFLOP/s (FP32)")
-    print(f"settings: {args.subset} training images, {args.test_subset} test images, {args.epochs} epoch(s)")
+    print(f"settings: each network's quick-profile settings, {args.test_subset} test images, {args.epochs} epoch(s)")
     head = f"{'network':<10} {'input':>5} {'book ex/s':>10} {'course ex/s':>12} {'ratio':>6} " \
            f"{'book acc':>8} {'course acc':>10} {'course GFLOP/s':>15} {'% peak':>7}"
     print(head)
@@ -151,7 +152,8 @@ def main():
         ratio = course["wall_examples_per_sec"] / book["wall_examples_per_sec"]
         # training FLOPs per example ≈ 3 × forward (forward + two backward products), 2 FLOPs per MAC
         gflops = course["reported_examples_per_sec"] * course["macs"] * 2 * 3 / 1e9
-        print(f"{net_key:<10} {NETS[net_key][1]:>5} {book['wall_examples_per_sec']:>10.1f} "
+        size = get_settings(NETS[net_key], "quick").resize
+        print(f"{net_key:<10} {size:>5} {book['wall_examples_per_sec']:>10.1f} "
               f"{course['wall_examples_per_sec']:>12.1f} {ratio:>6.2f} {book['test_acc']:>8.3f} "
               f"{course['test_acc']:>10.3f} {gflops:>15.1f} {100 * gflops / peak:>6.1f}%", flush=True)
     print("examples/s: wall clock of the whole training call (data, training, evaluation), same work both ways.")
