@@ -49,20 +49,20 @@ SECTIONS = {
                    "normalization AlexNet needs a few hundred updates to leave its starting plateau), lr 0.05",
                    "CI: ảnh nhỏ nhất, 12.800 ảnh, batch 32 (400 lần cập nhật: không có chuẩn hóa theo batch, "
                    "AlexNet cần vài trăm lần cập nhật để rời vùng bằng phẳng ban đầu), tốc độ học 0,05"),
-         "cpu": (Settings(0.05, 2, 64, 68, 40000),
-                 "CPU: 68×68 instead of 224×224 (11× fewer pixels), 40,000 images, batch 64 and lr 0.05 "
-                 "for more and larger updates in 2 epochs",
-                 "CPU: ảnh 68×68 thay vì 224×224 (ít hơn 11 lần điểm ảnh), 40.000 ảnh, batch 64 và tốc độ "
-                 "học 0,05 để có nhiều bước cập nhật lớn hơn trong 2 epoch")}),
+         "cpu": (Settings(0.05, 3, 64, 68, 55000),
+                 "CPU: 68×68 instead of 224×224 (11× fewer pixels), 55,000 images, batch 64 and lr 0.05 "
+                 "for more and larger updates in 3 epochs",
+                 "CPU: ảnh 68×68 thay vì 224×224 (ít hơn 11 lần điểm ảnh), 55.000 ảnh, batch 64 và tốc độ "
+                 "học 0,05 để có nhiều bước cập nhật lớn hơn trong 3 epoch")}),
     "vgg": Section(
         "VGG-11 (ratio 4)", Settings(0.05, 10, 128, 224), 32,
         "five 2×2 stride-2 max poolings halve the input five times: 32×32 gives 1×1",
         {"quick": (Settings(0.1, 1, 64, 32, 25600, 1000, floor=0.25),
                    "CI: 32×32, 25,600 images in batches of 64 (400 updates), lr 0.1",
                    "CI: ảnh 32×32, 25.600 ảnh, batch 64 (400 lần cập nhật), tốc độ học 0,1"),
-         "cpu": (Settings(0.1, 3, 64, 32, 40000),
-                 "CPU: 32×32 instead of 224×224 (49× fewer pixels), 40,000 images, batch 64, lr 0.1",
-                 "CPU: ảnh 32×32 thay vì 224×224 (ít hơn 49 lần điểm ảnh), 40.000 ảnh, batch 64, tốc độ học 0,1")}),
+         "cpu": (Settings(0.1, 3, 64, 32),
+                 "CPU: 32×32 instead of 224×224 (49× fewer pixels), batch 64, lr 0.1, 3 epochs",
+                 "CPU: ảnh 32×32 thay vì 224×224 (ít hơn 49 lần điểm ảnh), batch 64, tốc độ học 0,1, 3 epoch")}),
     "nin": Section(
         "NiN", Settings(0.1, 10, 128, 224), 68,
         "the 11×11 stride-4 convolution and three 3×3 stride-2 max poolings need at least 68×68",
@@ -80,19 +80,19 @@ SECTIONS = {
         {"quick": (Settings(0.1, 1, 32, 32, 16000, 1000, floor=0.2),
                    "CI: 32×32, 16,000 images in batches of 32 (500 updates)",
                    "CI: ảnh 32×32, 16.000 ảnh, batch 32 (500 lần cập nhật)"),
-         "cpu": (Settings(0.1, 2, 32, 32, 40000),
-                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), 40,000 images, batch 32 (more updates)",
-                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), 40.000 ảnh, batch 32 (nhiều lần "
-                 "cập nhật hơn)")}),
+         "cpu": (Settings(0.1, 3, 32, 32, 50000),
+                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), 50,000 images, batch 32 (more updates), 3 epochs",
+                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), 50.000 ảnh, batch 32 (nhiều lần "
+                 "cập nhật hơn), 3 epoch")}),
     "batch_norm": Section(
         "LeNet with batch normalization", Settings(1.0, 10, 256, 28), 28,
         "LeNet is built for 28×28 Fashion-MNIST images",
         {"quick": (Settings(1.0, 1, 128, 28, 10240, 2000, floor=0.55),
                    "CI: 10,240 images in batches of 128, 1 epoch",
                    "CI: 10.240 ảnh, batch 128, 1 epoch"),
-         "cpu": (Settings(1.0, 2, 128, 28),
-                 "CPU: 2 epochs instead of 10, batch 128 (twice the updates per epoch)",
-                 "CPU: 2 epoch thay vì 10, batch 128 (gấp đôi số lần cập nhật mỗi epoch)")}),
+         "cpu": (Settings(1.0, 3, 128, 28),
+                 "CPU: 3 epochs instead of 10, batch 128 (twice the updates per epoch)",
+                 "CPU: 3 epoch thay vì 10, batch 128 (gấp đôi số lần cập nhật mỗi epoch)")}),
     "resnet": Section(
         "ResNet-18", Settings(0.05, 10, 256, 96), 28,
         "the stride-2 stem, max pooling and three downsampling stages need at least 28×28",
