@@ -286,7 +286,7 @@ class ArrayLoader:
         return -(-self.num_examples // self.batch_size)
 
     def __iter__(self):
-        from mxnet import np, npx  # noqa: F401  (np mode is set by the caller)
+        from mxnet import np
         import mxnet as mx
 
         device = self.device or mx.cpu()

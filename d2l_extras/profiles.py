@@ -80,19 +80,19 @@ SECTIONS = {
         {"quick": (Settings(0.1, 1, 32, 32, 16000, 1000, floor=0.2),
                    "CI: 32×32, 16,000 images in batches of 32 (500 updates)",
                    "CI: ảnh 32×32, 16.000 ảnh, batch 32 (500 lần cập nhật)"),
-         "cpu": (Settings(0.1, 3, 32, 32, 50000),
-                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), 50,000 images, batch 32 (more updates), 3 epochs",
-                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), 50.000 ảnh, batch 32 (nhiều lần "
-                 "cập nhật hơn), 3 epoch")}),
+         "cpu": (Settings(0.1, 2, 32, 32, 40000),
+                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), 40,000 images, batch 32 (more updates)",
+                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), 40.000 ảnh, batch 32 (nhiều lần "
+                 "cập nhật hơn)")}),
     "batch_norm": Section(
         "LeNet with batch normalization", Settings(1.0, 10, 256, 28), 28,
         "LeNet is built for 28×28 Fashion-MNIST images",
         {"quick": (Settings(1.0, 1, 128, 28, 10240, 2000, floor=0.55),
                    "CI: 10,240 images in batches of 128, 1 epoch",
                    "CI: 10.240 ảnh, batch 128, 1 epoch"),
-         "cpu": (Settings(1.0, 3, 128, 28),
-                 "CPU: 3 epochs instead of 10, batch 128 (twice the updates per epoch)",
-                 "CPU: 3 epoch thay vì 10, batch 128 (gấp đôi số lần cập nhật mỗi epoch)")}),
+         "cpu": (Settings(1.0, 2, 128, 28),
+                 "CPU: 2 epochs instead of 10, batch 128 (twice the updates per epoch)",
+                 "CPU: 2 epoch thay vì 10, batch 128 (gấp đôi số lần cập nhật mỗi epoch)")}),
     "resnet": Section(
         "ResNet-18", Settings(0.05, 10, 256, 96), 28,
         "the stride-2 stem, max pooling and three downsampling stages need at least 28×28",

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["build_dir", "save_result", "load_results"]
+__all__ = ["build_dir", "save_result", "load_results", "atomic_write_text"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +15,22 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def build_dir():
     """The build folder (created on demand by writers, not here)."""
     return Path(os.environ.get("D2L_BUILD_DIR") or REPO_ROOT / "build")
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
+    so that a reader (or a rerun after a kill) never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
 
 
 def save_result(section, history, profile, settings=None, summary=None, name=None):
@@ -32,14 +48,7 @@ def save_result(section, history, profile, settings=None, summary=None, name=Non
         "epochs": len(history), "devices": history.devices,
     }
     path = folder / f"{name or section}.json"
-    fd, tmp = tempfile.mkstemp(prefix=".result-", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(result, f, indent=1)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write_text(path, json.dumps(result, indent=1))
     return path
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import d2l_extras_threads  # noqa: F401  (before anything imports mxnet)
 
-from .results import REPO_ROOT
+from .results import REPO_ROOT, atomic_write_text
 
 __all__ = ["main", "write_summary"]
 
@@ -44,20 +44,23 @@ def _done(out, source_hash, profile):
     return meta.get("source_sha256") == source_hash and meta.get("profile") == profile
 
 
-def _atomic_write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _peak_rss_mb(pid):
+    """High-water mark of a process's resident memory (Linux's VmHWM), or None elsewhere."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def run_notebook(path, out, profile, build, cell_timeout):
-    """Execute one notebook in a fresh kernel; write it to ``out`` only when it succeeded."""
+    """Execute one notebook in a fresh kernel; write it to ``out`` only when it succeeded.
+
+    Returns the wall time in seconds and the kernel's peak resident memory in MB (or None).
+    """
     import nbformat
     from nbclient import NotebookClient
     from tqdm import tqdm
@@ -67,18 +70,27 @@ def run_notebook(path, out, profile, build, cell_timeout):
                       D2L_CHECKPOINT_DIR=str(build / "checkpoints" / profile / path.stem))
     code_cells = sum(c.cell_type == "code" for c in nb.cells)
     bar = tqdm(total=code_cells, desc=path.stem, unit="cell", file=sys.stderr)
+    peak = [None]
+
+    def cell_done(cell, **_):
+        bar.update(1)
+        pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+        peak[0] = _peak_rss_mb(pid) if pid else None  # the kernel's high-water mark so far
+
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_executed=lambda cell, **_: bar.update(1) if cell.cell_type == "code" else None)
+                            on_cell_executed=lambda cell, **kw: cell_done(cell) if cell.cell_type == "code" else None)
     start = time.perf_counter()
     try:
         client.execute()
     finally:
         bar.close()
-    nb.metadata["d2l_run"] = {"profile": profile, "source_sha256": _source_hash(path),
-                              "seconds": round(time.perf_counter() - start, 1)}
-    _atomic_write(out, nbformat.writes(nb))
-    return nb.metadata["d2l_run"]["seconds"]
+    run = {"profile": profile, "source_sha256": _source_hash(path),
+           "seconds": round(time.perf_counter() - start, 1),
+           "peak_memory_mb": round(peak[0]) if peak[0] is not None else None}
+    nb.metadata["d2l_run"] = run
+    atomic_write_text(out, nbformat.writes(nb))
+    return run["seconds"], run["peak_memory_mb"]
 
 
 def write_summary(build):
@@ -93,13 +105,13 @@ def write_summary(build):
         writer.writeheader()
         writer.writerows(rows)
         f.seek(0)
-        _atomic_write(build / "results.csv", f.read())
+        atomic_write_text(build / "results.csv", f.read())
     buf = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
         cells = [f"{v:,}" if isinstance(v, int) else f"{v:.3f}" if isinstance(v, float) else str(v)
                  for v in r.values()]
         buf.append("| " + " | ".join(cells) + " |")
-    _atomic_write(build / "results.md", "\n".join(buf) + "\n")
+    atomic_write_text(build / "results.md", "\n".join(buf) + "\n")
     return rows
 
 
@@ -131,8 +143,9 @@ def main(argv=None):
             print(f"run: {path.name} already executed in this profile, skipped ({out})", flush=True)
             continue
         try:
-            seconds = run_notebook(path.resolve(), out, profile, build, args.cell_timeout)
-            print(f"run: {path.name} done in {seconds:.0f} s", flush=True)
+            seconds, peak_mb = run_notebook(path.resolve(), out, profile, build, args.cell_timeout)
+            memory = f", kernel peak memory {peak_mb:,} MB" if peak_mb is not None else ""
+            print(f"run: {path.name} done in {seconds:.0f} s{memory}", flush=True)
         except Exception as err:  # report every failing notebook, then fail
             failed.append(path.name)
             print(f"run: {path.name} FAILED: {type(err).__name__}: {str(err)[-2000:]}", file=sys.stderr, flush=True)

@@ -4,12 +4,11 @@ import json
 import math
 import os
 import random
-import tempfile
 import time
 import warnings
 
 import mxnet as mx
-from mxnet import autograd, gluon, init, np, npx
+from mxnet import autograd, gluon, init
 
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
@@ -91,17 +90,9 @@ class History:
 
     def save(self, path):
         """Write the history as JSON, atomically."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".history-", suffix=".json", dir=folder)
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(self.to_dict(), f, indent=1)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        from .results import atomic_write_text
+
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
 
 
 def _split(X, y, devices):

@@ -32,7 +32,6 @@ NETS = {"lenet_bn": "batch_norm", "alexnet": "alexnet", "resnet": "resnet", "den
 
 def worker(path, net_key, test_subset, epochs):
     """Train once in this process and print one JSON line of figures."""
-    import numpy as onp
 
     if path == "course":
         import d2l_extras as dx

@@ -1,5 +1,4 @@
 """Fashion-MNIST loading: search order, verification, clear errors, atomic downloads, batching."""
-import gzip
 import http.server
 import shutil
 import threading

@@ -39,6 +39,8 @@ def test_runs_writes_summary_and_skips_what_is_done(tmp_path):
     assert rows[0]["name"] == "tiny" and rows[0]["profile"] == "quick" and rows[0]["test_acc"] == "0.75"
     assert "| tiny | quick |" in (build / "results.md").read_text()
     assert str(build / "results.csv") in first.stdout
+    peak = int(first.stdout.split("kernel peak memory ")[1].split(" MB")[0].replace(",", ""))
+    assert 50 < peak < 4000, "the kernel's peak memory is measured (mxnet alone takes over 50 MB)"
 
     again = run(good, "--profile", "quick", "--build", build)
     assert "already executed in this profile, skipped" in again.stdout
