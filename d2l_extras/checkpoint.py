@@ -8,6 +8,7 @@ whose files do not match it, or whose network differs from the one given.
 """
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -102,15 +103,9 @@ def latest_checkpoint(directory):
 
 
 def _describe(name, shapes):
-    count = sum(_prod(s) for s in shapes.values())
+    count = sum(math.prod(s) for s in shapes.values())
     return f"a {name} with {len(shapes)} parameter arrays ({count:,} values)"
 
-
-def _prod(shape):
-    out = 1
-    for s in shape:
-        out *= s
-    return out
 
 
 def _check_same_network(path, meta, net):

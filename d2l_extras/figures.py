@@ -9,6 +9,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from mxnet import np
 from mxnet.gluon import nn
 
+from .summary import ensure_initialized
+
 __all__ = ["describe_layer", "describe_block", "layer_shapes", "draw_chain", "draw_columns", "draw_blocks",
            "draw_branches", "draw_function_classes"]
 
@@ -82,11 +84,6 @@ def layer_shapes(layers, input_shape):
     return shapes
 
 
-def _ensure_initialized(net):
-    if any(p._data is None and not p._deferred_init for p in net.collect_params().values()):
-        net.initialize()
-
-
 def _layers(net):
     return list(net) if isinstance(net, (nn.Sequential, nn.HybridSequential)) else [net]
 
@@ -139,7 +136,7 @@ def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer):
         layers = _layers(net)
         shapes = None
         if input_shape is not None:
-            _ensure_initialized(net)
+            ensure_initialized(net)
             shapes = layer_shapes(layers, input_shape)
         label = "Input " + _fmt_shape(input_shape[1:]) if input_shape is not None else "Input"
         _chain(ax, c * spacing, layers, shapes, label, labels=[describe(l) for l in layers], width=width)
@@ -185,7 +182,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
         X = x0
         prev = (0, 0.31)
         for j, layer in enumerate(layers, start=1):
-            _ensure_initialized(layer)
+            ensure_initialized(layer)
             X = layer(X)
             _box(ax, x, j, width, 0.62, describe_layer(layer), _kind(layer))
             _arrow(ax, prev, (x, j - 0.31))
@@ -206,7 +203,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
     top = depth + 2
     X = np.zeros((1,) + merged)
     for layer in after or []:
-        _ensure_initialized(layer)
+        ensure_initialized(layer)
         X = layer(X)
         _arrow(ax, (0, top + 0.31), (0, top + 0.69))
         top += 1

@@ -3,11 +3,19 @@
 Rows show class names, never ``layer.name`` (``conv5``): Gluon 1.x numbers names with a
 process-wide counter, so they change with whatever ran before.
 """
+import math
+
 import mxnet as mx
 from mxnet import init, np
 from mxnet.gluon import nn
 
 __all__ = ["LayerSummary", "layer_summary", "count_parameters"]
+
+
+def ensure_initialized(net, device=None):
+    """Initialize ``net`` (Xavier) unless its parameters already are, as the book does before a summary."""
+    if any(p._data is None and not p._deferred_init for p in net.collect_params().values()):
+        net.initialize(init.Xavier(), ctx=device or mx.cpu())
 
 
 def count_parameters(net, trainable_only=False):
@@ -56,20 +64,12 @@ def _reason(err):
 def _leaf_macs(block, output):
     """Multiply-accumulates per example of a convolution or dense layer (others: 0)."""
     if isinstance(block, (nn.Conv1D, nn.Conv2D, nn.Conv3D)):
-        spatial = 1
-        for s in output.shape[2:]:
-            spatial *= s
-        return _size(block.weight.shape) * spatial
+        spatial = math.prod(output.shape[2:])
+        return math.prod(block.weight.shape) * spatial
     if isinstance(block, nn.Dense):
-        return _size(block.weight.shape)
+        return math.prod(block.weight.shape)
     return 0
 
-
-def _size(shape):
-    out = 1
-    for s in shape:
-        out *= s
-    return out
 
 
 def _all_blocks(block):
@@ -102,8 +102,7 @@ def layer_summary(net, input_shape, device=None):
     device = device or mx.cpu()
     layers = list(net) if isinstance(net, (nn.Sequential, nn.HybridSequential)) else [net]
     blocks = list(_all_blocks(net))
-    if any(p._data is None and not p._deferred_init for p in net.collect_params().values()):
-        net.initialize(init.Xavier(), ctx=device)
+    ensure_initialized(net, device)
     active = {b: b._active for b in blocks if isinstance(b, nn.HybridBlock)}
     macs = [0]
     hooks = [b.register_forward_hook(lambda blk, _, out: macs.__setitem__(0, macs[0] + _leaf_macs(blk, out)))
