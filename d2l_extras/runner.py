@@ -11,10 +11,10 @@ and profile is skipped, and trainings resume from their last complete epoch
 import argparse
 import csv
 import hashlib
+import io
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -100,12 +100,11 @@ def write_summary(build):
     os.environ["D2L_BUILD_DIR"] = str(build)
     results = load_results()
     rows = [{k: r.get(k) for k in COLUMNS} for r in results.values()]
-    with tempfile.TemporaryFile("w+", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-        f.seek(0)
-        atomic_write_text(build / "results.csv", f.read())
+    table = io.StringIO()
+    writer = csv.DictWriter(table, COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(build / "results.csv", table.getvalue())
     buf = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for r in rows:
         cells = [f"{v:,}" if isinstance(v, int) else f"{v:.3f}" if isinstance(v, float) else str(v)
