@@ -14,10 +14,12 @@ from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
 
-__all__ = ["TrainingDivergedError", "History", "set_seed", "evaluate_accuracy", "fit"]
+__all__ = ["LR_SCHEDULES", "TrainingDivergedError", "History", "set_seed", "evaluate_accuracy",
+           "lr_scheduler", "fit"]
 
 
 CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
+LR_SCHEDULES = (None, "cosine")
 _fit_calls = 0  # numbers the fit calls of a process (a notebook), naming their automatic checkpoints
 
 
@@ -119,6 +121,20 @@ def evaluate_accuracy(net, data_iter, devices=None):
     return correct / total
 
 
+def lr_scheduler(lr_schedule, lr, num_updates):
+    """MXNet's scheduler for ``lr_schedule`` over ``num_updates`` steps (None: constant lr).
+
+    ``"cosine"`` decays the rate from ``lr`` to 0 along half a cosine. A short run gains
+    the most from it: the last, small steps settle the weights (and the BatchNorm running
+    statistics) instead of leaving them wherever the last large step put them.
+    """
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    if lr_schedule is None:
+        return None
+    return mx.lr_scheduler.CosineScheduler(max_update=num_updates, base_lr=lr, final_lr=0)
+
+
 def _check_args(num_epochs, lr, train_iter):
     if not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
@@ -129,8 +145,8 @@ def _check_args(num_epochs, lr, train_iter):
 
 
 def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="sgd",
-        optimizer_params=None, loss=None, initializer=None, hybridize=True, display="auto",
-        checkpoint_dir=None, resume=False, seed=0, kvstore="device"):
+        optimizer_params=None, lr_schedule=None, loss=None, initializer=None, hybridize=True,
+        display="auto", checkpoint_dir=None, resume=False, seed=0, kvstore="device"):
     """Train ``net`` with minibatch SGD (by default) and evaluate it after every epoch.
 
     Like the book's ``train_ch6``: Xavier initialization (re-initialized), softmax
@@ -152,6 +168,9 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         Chosen now by ``get_devices()`` (``D2L_DEVICE``) when not given.
     optimizer, optimizer_params : str, dict
         Passed to ``gluon.Trainer`` (``learning_rate`` is set from ``lr``).
+    lr_schedule : None or 'cosine'
+        None keeps ``lr`` constant, as the book does; 'cosine' lowers it to 0 over the
+        run's updates (see ``lr_scheduler``). A checkpoint keeps the schedule's position.
     loss : gluon.loss.Loss, optional
         Softmax cross-entropy by default.
     initializer : mxnet.init.Initializer, optional
@@ -192,6 +211,7 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         When the loss becomes NaN or infinite (no checkpoint is written for that epoch).
     """
     _check_args(num_epochs, lr, train_iter)
+    scheduler = lr_scheduler(lr_schedule, lr, num_epochs * len(train_iter))
     global _fit_calls
     _fit_calls += 1
     kvstore, num_workers = _resolve_kvstore(kvstore)
@@ -202,8 +222,11 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
     if checkpoint_dir is None and os.environ.get(CHECKPOINT_ENV) and not distributed:
         # The main job (d2l_extras.runner) sets this so that a killed run resumes each
         # training of each notebook from its last complete epoch.
-        key = json.dumps([type(net).__name__, num_epochs, lr, optimizer, optimizer_params,
-                          len(train_iter), getattr(train_iter, "batch_size", None), seed], default=str)
+        key = [type(net).__name__, num_epochs, lr, optimizer, optimizer_params,
+               len(train_iter), getattr(train_iter, "batch_size", None), seed]
+        if lr_schedule is not None:  # appended only when set: older checkpoints keep their names
+            key.append(lr_schedule)
+        key = json.dumps(key, default=str)
         digest = hashlib.sha256(key.encode()).hexdigest()[:10]
         checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{_fit_calls}-{digest}")
         resume = True
@@ -223,8 +246,12 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
             net.hybridize()
     X0, _ = next(iter(train_iter))
     net(X0[:1].as_in_ctx(devices[0]))  # complete deferred shapes (prediction mode: no side effects)
-    trainer = gluon.Trainer(net.collect_params(), optimizer,
-                            dict(optimizer_params or {}, learning_rate=lr), kvstore=kvstore)
+    optimizer_params = dict(optimizer_params or {}, learning_rate=lr)
+    if scheduler is not None:
+        optimizer_params["lr_scheduler"] = scheduler
+    # The trainer's saved state holds the optimizer with its scheduler and update count,
+    # so a resumed run continues the schedule where the checkpoint left it.
+    trainer = gluon.Trainer(net.collect_params(), optimizer, optimizer_params, kvstore=kvstore)
 
     history, start_epoch = History(describe_devices(devices)), 0
     if resume:

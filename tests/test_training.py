@@ -91,6 +91,59 @@ def test_resume_continues_exactly_as_the_uninterrupted_run(loaders, tmp_path):
     assert dx.latest_checkpoint(tmp_path).name == "epoch-0003"
 
 
+def test_cosine_schedule_values():
+    sched = training.lr_scheduler("cosine", 0.4, 100)
+    assert sched(0) == pytest.approx(0.4)
+    assert sched(50) == pytest.approx(0.2)
+    assert sched(100) == pytest.approx(0.0, abs=1e-12)
+    assert training.lr_scheduler(None, 0.4, 100) is None
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        training.lr_scheduler("linear", 0.4, 100)
+
+
+def test_fit_follows_the_schedule_to_zero(loaders, monkeypatch):
+    train_iter, test_iter = loaders
+    asked = []
+
+    class Spy(mx.lr_scheduler.LRScheduler):
+        def __init__(self, inner):
+            super().__init__(base_lr=inner.base_lr)
+            self.inner = inner
+
+        def __call__(self, num_update):
+            asked.append((num_update, self.inner(num_update)))
+            return asked[-1][1]
+
+    real = training.lr_scheduler
+    monkeypatch.setattr(training, "lr_scheduler", lambda *args: Spy(real(*args)))
+    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None, lr_schedule="cosine")
+    steps = [n for n, _ in asked]
+    assert max(steps) == 2 * len(train_iter)  # one update per batch, over both epochs
+    assert asked[0][1] == pytest.approx(0.1, rel=0.02) and asked[-1][1] == pytest.approx(0.0, abs=1e-9)
+
+
+class StopAfterFirstEpoch(dx.Display):
+    def on_epoch_end(self, epoch, record):
+        raise KeyboardInterrupt
+
+
+def test_resume_continues_the_schedule(loaders, tmp_path):
+    train_iter, test_iter = loaders
+    straight = small_net()
+    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=2,
+                        lr_schedule="cosine")
+    with pytest.raises(KeyboardInterrupt):  # interrupted after epoch 1's checkpoint
+        dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], display=StopAfterFirstEpoch(),
+               seed=2, checkpoint_dir=tmp_path, lr_schedule="cosine")
+    assert dx.latest_checkpoint(tmp_path).name == "epoch-0001"
+    resumed = small_net()
+    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=2,
+                       checkpoint_dir=tmp_path, resume=True, lr_schedule="cosine")
+    assert h_resumed["train_loss"] == pytest.approx(h_straight["train_loss"], rel=1e-4)
+    for k, v in params_of(straight).items():
+        onp.testing.assert_allclose(v, params_of(resumed)[k], rtol=1e-4, atol=1e-5)
+
+
 def test_resume_of_a_finished_run_trains_nothing(loaders, tmp_path):
     train_iter, test_iter = loaders
     dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, checkpoint_dir=tmp_path)
