@@ -22,13 +22,13 @@ import d2l_extras_threads  # noqa: F401  (before anything imports mxnet)
 
 from .results import REPO_ROOT, atomic_write_text
 
-__all__ = ["main", "write_summary"]
+__all__ = ["main", "source_hash", "write_summary"]
 
 COLUMNS = ("name", "profile", "parameters", "macs", "epochs", "train_acc", "test_acc",
            "examples_per_sec", "train_seconds", "devices")
 
 
-def _source_hash(path):
+def source_hash(path):
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
@@ -85,7 +85,7 @@ def run_notebook(path, out, profile, build, cell_timeout):
         client.execute()
     finally:
         bar.close()
-    run = {"profile": profile, "source_sha256": _source_hash(path),
+    run = {"profile": profile, "source_sha256": source_hash(path),
            "seconds": round(time.perf_counter() - start, 1),
            "peak_memory_mb": round(peak[0]) if peak[0] is not None else None}
     nb.metadata["d2l_run"] = run
@@ -138,7 +138,7 @@ def main(argv=None):
     failed = []
     for path in paths:
         out = build / "notebooks" / path.name
-        if not args.force and _done(out, _source_hash(path), profile):
+        if not args.force and _done(out, source_hash(path), profile):
             print(f"run: {path.name} already executed in this profile, skipped ({out})", flush=True)
             continue
         try:

@@ -63,3 +63,45 @@ def test_a_failing_notebook_is_named_and_not_written(tmp_path):
 def test_missing_notebook_and_bad_profile_are_clear(tmp_path):
     assert "no such notebook" in run(tmp_path / "nope.ipynb", "--build", tmp_path).stderr
     assert "choose one of: quick, cpu, full" in run("--profile", "fast", "--build", tmp_path).stderr
+
+
+def publish(*args):
+    return subprocess.run([sys.executable, "scripts/publish_outputs.py", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def executed_copy(source, build, profile, source_hash=None):
+    """What the runner writes: the notebook with outputs and its d2l_run bookkeeping."""
+    from d2l_extras.runner import source_hash as hash_of
+
+    nb = nbformat.read(str(source), as_version=4)
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="trained\n")]
+    nb.metadata["d2l_run"] = {"profile": profile, "source_sha256": source_hash or hash_of(source),
+                              "seconds": 3.0, "peak_memory_mb": 400}
+    (build / "notebooks").mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(build / "notebooks" / source.name))
+
+
+def test_publishing_outputs_copies_only_runs_of_the_current_source(tmp_path):
+    a = notebook(tmp_path / "01_a.ipynb", "print('a')")
+    b = notebook(tmp_path / "02_b.ipynb", "print('b')")
+    build = tmp_path / "build"
+    before = {p: p.read_bytes() for p in (a, b)}
+
+    executed_copy(a, build, "cpu")
+    missing = publish(a, b, "--build", build)
+    assert missing.returncode != 0 and "02_b.ipynb does not exist" in missing.stderr
+    executed_copy(b, build, "quick")
+    other = publish(a, b, "--build", build)
+    assert other.returncode != 0 and "profile 'quick', not 'cpu'" in other.stderr
+    executed_copy(b, build, "cpu", source_hash="0" * 64)
+    stale = publish(a, b, "--build", build)
+    assert stale.returncode != 0 and "older version" in stale.stderr and "Nothing was copied" in stale.stderr
+    assert {p: p.read_bytes() for p in (a, b)} == before  # a refused batch changes no file
+
+    executed_copy(b, build, "cpu")
+    done = publish(a, b, "--build", build)
+    assert done.returncode == 0, done.stderr
+    published = nbformat.read(str(b), as_version=4)
+    assert published.cells[0].outputs[0]["text"] == "trained\n" and "d2l_run" not in published.metadata
+    assert "02_b.ipynb: 3 s, peak 400 MB" in done.stdout
