@@ -13,13 +13,13 @@ from mxnet import autograd, gluon, init
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
+from .profiles import LR_SCHEDULES
 
 __all__ = ["LR_SCHEDULES", "TrainingDivergedError", "History", "set_seed", "evaluate_accuracy",
            "lr_scheduler", "fit"]
 
 
 CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
-LR_SCHEDULES = (None, "cosine")
 _fit_calls = 0  # numbers the fit calls of a process (a notebook), naming their automatic checkpoints
 
 

@@ -26,6 +26,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from d2l_extras.profiles import settings_table
+
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 LANGS = ("vi", "en")
@@ -103,6 +105,8 @@ def make_fixture_notebook(path: Path):
             "stream", name="stdout",
             text="\n".join(f"Conv2D      output (1, 96, 54, 54)   params {i * 1000}" for i in range(45)))]), "-"),
         _cell(code("x = 1  # continues the slide vertically"), "subslide"),
+        _cell(code("dx.settings_table('resnet', 'cpu')", outputs=[new_output("execute_result", execution_count=1, data={
+            "text/markdown": settings_table("resnet", "cpu")._repr_markdown_(), "text/plain": "table"})]), "subslide"),
         _cell(code(f"assert True  # {CI_MARKER}"), "skip", tags=["ci"]),
     ]
     nb = new_notebook(cells=cells)
@@ -293,6 +297,15 @@ def test_deck(built, browser, deck_id):
         assert page.locator(f".celltag_lang-{other}").count() == 0
         if cells_of(nb, lang):
             assert page.locator(f".celltag_lang-{lang}").count() > 0
+        # Outputs written in both languages (the settings tables) show this language only.
+        shown_other = page.evaluate(
+            "[...document.querySelectorAll('.reveal .jp-OutputArea-output [lang]')]"
+            f".filter(e => e.lang === '{other}' && getComputedStyle(e).display !== 'none').length")
+        assert shown_other == 0, f"{shown_other} {other} output(s) visible on the {lang} deck"
+        if FIXTURE_NAME in deck_id:  # its settings table has a sentence in each language
+            assert page.evaluate(
+                "[...document.querySelectorAll('.reveal .jp-OutputArea-output [lang]')]"
+                f".filter(e => e.lang === '{lang}' && getComputedStyle(e).display !== 'none').length") == 1
         text = page.evaluate("document.querySelector('.reveal .slides').textContent")
         # (Text both languages share, e.g. references, is allowed: compared unwrapped.)
         kept = " ".join(" ".join(plain_lines(c.source)) for c in nb.cells
