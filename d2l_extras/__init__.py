@@ -13,7 +13,7 @@ from .display import Display, LivePlot, ProgressBar
 from .profiles import PROFILES, Settings, get_profile, get_settings, settings_table
 from .results import build_dir, load_results, save_result
 from .summary import LayerSummary, count_parameters, layer_summary
-from .training import History, TrainingDivergedError, evaluate_accuracy, fit, set_seed
+from .training import History, TrainingDivergedError, evaluate_accuracy, fit, make_initializer, set_seed
 
 __all__ = [
     "CheckpointError", "CheckpointMismatchError", "latest_checkpoint",
@@ -24,5 +24,5 @@ __all__ = [
     "PROFILES", "Settings", "get_profile", "get_settings", "settings_table",
     "build_dir", "load_results", "save_result",
     "LayerSummary", "count_parameters", "layer_summary",
-    "History", "TrainingDivergedError", "evaluate_accuracy", "fit", "set_seed",
+    "History", "TrainingDivergedError", "evaluate_accuracy", "fit", "make_initializer", "set_seed",
 ]

@@ -13,10 +13,10 @@ from mxnet import autograd, gluon, init
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
-from .profiles import LR_SCHEDULES
+from .profiles import INITIALIZERS, LR_SCHEDULES
 
-__all__ = ["LR_SCHEDULES", "TrainingDivergedError", "History", "set_seed", "evaluate_accuracy",
-           "lr_scheduler", "fit"]
+__all__ = ["LR_SCHEDULES", "INITIALIZERS", "TrainingDivergedError", "History", "set_seed",
+           "evaluate_accuracy", "lr_scheduler", "make_initializer", "fit"]
 
 
 CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
@@ -135,6 +135,22 @@ def lr_scheduler(lr_schedule, lr, num_updates):
     return mx.lr_scheduler.CosineScheduler(max_update=num_updates, base_lr=lr, final_lr=0)
 
 
+def make_initializer(name):
+    """The initializer called ``name``: None or 'xavier' (the book's), or 'he'.
+
+    'he' (He et al., 2015) draws weights with variance 2 / fan_in, which keeps the size of
+    ReLU activations from layer to layer. The book's Xavier ('avg' of fan_in and fan_out,
+    uniform) shrinks them wherever a layer has many more outputs than inputs, as in AlexNet's
+    and NiN's 11×11 first layer: deep ReLU networks without batch normalization then start
+    with almost-zero outputs and sit on a plateau at ln 10 before they learn.
+    """
+    if name not in INITIALIZERS:
+        raise ValueError(f"initializer must be an mxnet.init.Initializer or one of {INITIALIZERS}, got {name!r}")
+    if name == "he":
+        return init.Xavier(rnd_type="gaussian", factor_type="in", magnitude=2)
+    return init.Xavier()
+
+
 def _check_args(num_epochs, lr, train_iter):
     if not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a positive integer, got {num_epochs!r}")
@@ -173,8 +189,10 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         run's updates (see ``lr_scheduler``). A checkpoint keeps the schedule's position.
     loss : gluon.loss.Loss, optional
         Softmax cross-entropy by default.
-    initializer : mxnet.init.Initializer, optional
-        Xavier by default; ``False`` keeps the current parameters (no re-initialization).
+    initializer : mxnet.init.Initializer, None, 'xavier', 'he' or False
+        Xavier by default, as the book; 'he' for deep ReLU networks without batch
+        normalization (see ``make_initializer``); ``False`` keeps the current parameters
+        (no re-initialization).
     hybridize : bool
         Hybridize the network (the HybridBlocks in it) for speed.
     display : 'auto', None or Display
@@ -224,8 +242,8 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         # training of each notebook from its last complete epoch.
         key = [type(net).__name__, num_epochs, lr, optimizer, optimizer_params,
                len(train_iter), getattr(train_iter, "batch_size", None), seed]
-        if lr_schedule is not None:  # appended only when set: older checkpoints keep their names
-            key.append(lr_schedule)
+        # Appended only when set: checkpoints of runs without them keep their names.
+        key += [x for x in (lr_schedule, initializer) if isinstance(x, str) and x != "xavier"]
         key = json.dumps(key, default=str)
         digest = hashlib.sha256(key.encode()).hexdigest()[:10]
         checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{_fit_calls}-{digest}")
@@ -237,7 +255,9 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
     loss = loss or gluon.loss.SoftmaxCrossEntropyLoss()
     set_seed(seed)
     if initializer is not False:
-        net.initialize(initializer or init.Xavier(), ctx=devices, force_reinit=True)
+        if not isinstance(initializer, init.Initializer):
+            initializer = make_initializer(initializer)
+        net.initialize(initializer, ctx=devices, force_reinit=True)
     if hybridize:
         with warnings.catch_warnings():
             # The slides build nets with nn.Sequential; Gluon's advice to use

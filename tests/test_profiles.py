@@ -40,6 +40,8 @@ def test_overrides_and_input_size_limit():
         get_settings("alexnet", "cpu", learning_rate=1)
     with pytest.raises(ValueError, match="lr_schedule must be one of"):
         get_settings("alexnet", "cpu", lr_schedule="step")
+    with pytest.raises(ValueError, match="initializer must be one of"):
+        get_settings("alexnet", "cpu", initializer="kaiming")
     with pytest.raises(ValueError, match="sections: alexnet"):
         get_settings("lenet", "cpu")
 
@@ -47,7 +49,7 @@ def test_overrides_and_input_size_limit():
 def test_table_shows_book_and_this_run():
     table = settings_table("resnet", "cpu")
     md = table._repr_markdown_()
-    assert "| book (full) | 0.05 | constant | 10 | 256 | 96 | 60,000 | 10,000 |" in md
+    assert "| book (full) | 0.05 | constant | Xavier | 10 | 256 | 96 | 60,000 | 10,000 |" in md
     assert "cpu (this run)" in md and "CPU:" in md and "ảnh" in md
     assert "this run uses the book's settings" in repr(settings_table("resnet", "full")).lower()
     assert profiles.PROFILES == ("quick", "cpu", "full")

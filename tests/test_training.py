@@ -101,6 +101,26 @@ def test_cosine_schedule_values():
         training.lr_scheduler("linear", 0.4, 100)
 
 
+def test_he_initialization_keeps_relu_activations_from_fading():
+    """The reason the cpu profile uses 'he' for NiN: Xavier's outputs shrink layer after layer."""
+    from d2l_extras.models import get_model
+
+    X = mx.np.random.uniform(size=(8, 1, 68, 68))
+    scale = {}
+    for name in ("xavier", "he"):
+        net = get_model("nin")
+        mx.random.seed(0)
+        net.initialize(training.make_initializer(name))
+        h = X
+        for layer in list(net)[:5]:  # up to the third NiN block's output
+            h = layer(h)
+        scale[name] = float(h.std())
+    assert scale["he"] > 10 * scale["xavier"], scale
+    assert isinstance(training.make_initializer(None), mx.init.Xavier)
+    with pytest.raises(ValueError, match="initializer must be"):
+        training.make_initializer("kaiming")
+
+
 def test_fit_follows_the_schedule_to_zero(loaders, monkeypatch):
     train_iter, test_iter = loaders
     asked = []
