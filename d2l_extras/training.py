@@ -121,18 +121,26 @@ def evaluate_accuracy(net, data_iter, devices=None):
     return correct / total
 
 
+WARMUP_FRACTION = 0.1  # of the updates, for 'warmup-cosine'
+
+
 def lr_scheduler(lr_schedule, lr, num_updates):
     """MXNet's scheduler for ``lr_schedule`` over ``num_updates`` steps (None: constant lr).
 
     ``"cosine"`` decays the rate from ``lr`` to 0 along half a cosine. A short run gains
     the most from it: the last, small steps settle the weights (and the BatchNorm running
     statistics) instead of leaving them wherever the last large step put them.
+    ``"warmup-cosine"`` first raises the rate linearly from 0 over the first tenth of the
+    updates. Large first steps can push a ReLU unit negative for every input, after which
+    its gradient is 0 for good; the warm-up keeps NiN's ReLU class maps alive.
     """
     if lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
     if lr_schedule is None:
         return None
-    return mx.lr_scheduler.CosineScheduler(max_update=num_updates, base_lr=lr, final_lr=0)
+    warmup = int(WARMUP_FRACTION * num_updates) if lr_schedule == "warmup-cosine" else 0
+    return mx.lr_scheduler.CosineScheduler(max_update=num_updates, base_lr=lr, final_lr=0,
+                                           warmup_steps=warmup, warmup_begin_lr=0)
 
 
 def make_initializer(name):
@@ -184,9 +192,10 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         Chosen now by ``get_devices()`` (``D2L_DEVICE``) when not given.
     optimizer, optimizer_params : str, dict
         Passed to ``gluon.Trainer`` (``learning_rate`` is set from ``lr``).
-    lr_schedule : None or 'cosine'
+    lr_schedule : None, 'cosine' or 'warmup-cosine'
         None keeps ``lr`` constant, as the book does; 'cosine' lowers it to 0 over the
-        run's updates (see ``lr_scheduler``). A checkpoint keeps the schedule's position.
+        run's updates, 'warmup-cosine' raises it from 0 over the first tenth first (see
+        ``lr_scheduler``). A checkpoint keeps the schedule's position.
     loss : gluon.loss.Loss, optional
         Softmax cross-entropy by default.
     initializer : mxnet.init.Initializer, None, 'xavier', 'he' or False

@@ -96,6 +96,9 @@ def test_cosine_schedule_values():
     assert sched(0) == pytest.approx(0.4)
     assert sched(50) == pytest.approx(0.2)
     assert sched(100) == pytest.approx(0.0, abs=1e-12)
+    warm = training.lr_scheduler("warmup-cosine", 0.4, 100)  # 10 warm-up updates, then cosine
+    assert warm(0) == pytest.approx(0.0) and warm(5) == pytest.approx(0.2) and warm(10) == pytest.approx(0.4)
+    assert warm(55) == pytest.approx(0.2) and warm(100) == pytest.approx(0.0, abs=1e-12)
     assert training.lr_scheduler(None, 0.4, 100) is None
     with pytest.raises(ValueError, match="lr_schedule must be one of"):
         training.lr_scheduler("linear", 0.4, 100)
