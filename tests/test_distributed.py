@@ -32,13 +32,14 @@ WORKER = textwrap.dedent('''
     npx.set_np()
 
     kind, out, batch_size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    subset, num_epochs, lr = (int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])) if len(sys.argv) > 4 else (512, 3, 0.3)
     kv = mx.kv.create(kind)
     train_iter, test_iter = dx.load_data_fashion_mnist(
-        batch_size, subset=512, test_subset=128, seed=0,
+        batch_size, subset=subset, test_subset=128, seed=0,
         num_parts=kv.num_workers, part_index=kv.rank)
     net = nn.HybridSequential()
     net.add(nn.Dense(32, activation="relu"), nn.Dense(10))
-    history = dx.fit(net, train_iter, test_iter, num_epochs=3, lr=0.3, devices=[mx.cpu()],
+    history = dx.fit(net, train_iter, test_iter, num_epochs=num_epochs, lr=lr, devices=[mx.cpu()],
                      display=None, seed=0, kvstore=kv)
     net.save_parameters(f"{out}/worker-{kv.rank}.params")
     with open(f"{out}/worker-{kv.rank}.json", "w") as f:
@@ -151,13 +152,16 @@ def test_dist_async_trains(tmp_path, port, capsys):
     """dist_async: the server applies each worker's gradient as it comes; no worker waits.
 
     The launcher runs in this process here (its children are still separate processes).
+    The order in which the server applies the two workers' gradients varies from run to run,
+    and a worker may compute on weights a few updates old: 64 updates per worker at lr 0.1
+    (rather than the sync test's 24 at 0.3) make the fall of the loss stand well above that noise.
     """
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
     try:
         rc = launch.main(["-n", "2", "-s", "1", "--port", str(port), "--timeout", "100",
                           "--connect-timeout", "60", "--", PYTHON, str(script), "dist_async",
-                          str(tmp_path), "32"])
+                          str(tmp_path), "32", "1024", "4", "0.1"])
     finally:
         kill_job(port)
     assert rc == 0, capsys.readouterr()
@@ -165,7 +169,9 @@ def test_dist_async_trains(tmp_path, port, capsys):
         info = json.loads((tmp_path / f"worker-{r}.json").read_text())
         assert info["type"] == "dist_async"
         losses = [rec["train_loss"] for rec in info["history"]]
-        assert losses[-1] < losses[0] - 0.1, losses
+        # Measured over 6 runs: the loss fell by 0.86-1.01, the last test accuracy 0.69-0.78.
+        assert losses[-1] < losses[0] - 0.5, losses
+        assert info["history"][-1]["test_acc"] > 0.4, info["history"]
         assert all(onp.isfinite(v).all() for v in load_params(tmp_path / f"worker-{r}.params").values())
 
 
