@@ -19,6 +19,12 @@ LR_SCHEDULES = (None, "cosine", "warmup-cosine")  # None: a constant learning ra
 INITIALIZERS = (None, "xavier", "he")  # None: Xavier, as in the book
 
 
+def check_choice(what, value, choices):
+    """Raise ValueError naming the choices when ``value`` is not one of them."""
+    if value not in choices:
+        raise ValueError(f"{what} must be one of {choices}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Training settings of one section under one profile."""
@@ -167,10 +173,8 @@ def get_settings(section, profile=None, **overrides):
     if unknown:
         raise ValueError(f"unknown setting(s) {sorted(unknown)}; settings: {[f.name for f in fields(Settings)]}")
     settings = replace(settings, **overrides)
-    if settings.lr_schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {settings.lr_schedule!r}")
-    if settings.initializer not in INITIALIZERS:
-        raise ValueError(f"initializer must be one of {INITIALIZERS}, got {settings.initializer!r}")
+    check_choice("lr_schedule", settings.lr_schedule, LR_SCHEDULES)
+    check_choice("initializer", settings.initializer, INITIALIZERS)
     if settings.resize < sec.min_resize:
         raise ValueError(
             f"{sec.title} needs inputs of at least {sec.min_resize}×{sec.min_resize} ({sec.min_resize_why}); "
@@ -182,7 +186,8 @@ def get_settings(section, profile=None, **overrides):
 class SettingsTable:
     """The book's settings beside this run's, shown as a Markdown table in notebooks."""
 
-    COLUMNS = (("lr", "lr"), ("lr_schedule", "lr schedule"), ("initializer", "init"), ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
+    COLUMNS = (("lr", "lr"), ("lr_schedule", "lr schedule"), ("initializer", "init"),
+               ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
                ("subset", "train images"), ("test_subset", "test images"))
 
     def __init__(self, section, profile):

@@ -13,10 +13,10 @@ from mxnet import autograd, gluon, init
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
-from .profiles import INITIALIZERS, LR_SCHEDULES
+from .profiles import INITIALIZERS, LR_SCHEDULES, check_choice
 
-__all__ = ["LR_SCHEDULES", "INITIALIZERS", "TrainingDivergedError", "History", "set_seed",
-           "evaluate_accuracy", "lr_scheduler", "make_initializer", "fit"]
+__all__ = ["TrainingDivergedError", "History", "set_seed", "evaluate_accuracy", "lr_scheduler",
+           "make_initializer", "fit"]
 
 
 CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
@@ -134,8 +134,7 @@ def lr_scheduler(lr_schedule, lr, num_updates):
     updates. Large first steps can push a ReLU unit negative for every input, after which
     its gradient is 0 for good; the warm-up keeps NiN's ReLU class maps alive.
     """
-    if lr_schedule not in LR_SCHEDULES:
-        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    check_choice("lr_schedule", lr_schedule, LR_SCHEDULES)
     if lr_schedule is None:
         return None
     warmup = int(WARMUP_FRACTION * num_updates) if lr_schedule == "warmup-cosine" else 0
@@ -152,8 +151,7 @@ def make_initializer(name):
     and NiN's 11×11 first layer: deep ReLU networks without batch normalization then start
     with almost-zero outputs and sit on a plateau at ln 10 before they learn.
     """
-    if name not in INITIALIZERS:
-        raise ValueError(f"initializer must be an mxnet.init.Initializer or one of {INITIALIZERS}, got {name!r}")
+    check_choice("initializer", name, INITIALIZERS)
     if name == "he":
         return init.Xavier(rnd_type="gaussian", factor_type="in", magnitude=2)
     return init.Xavier()
