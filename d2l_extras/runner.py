@@ -22,7 +22,7 @@ import d2l_extras_threads  # noqa: F401  (before anything imports mxnet)
 
 from .results import REPO_ROOT, atomic_write_text
 
-__all__ = ["main", "source_hash", "write_summary"]
+__all__ = ["main", "run_record", "source_hash", "write_summary"]
 
 COLUMNS = ("name", "profile", "parameters", "macs", "epochs", "train_acc", "test_acc",
            "examples_per_sec", "train_seconds", "devices")
@@ -34,14 +34,18 @@ def source_hash(path):
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
-def _done(out, source_hash, profile):
-    if not out.exists():
-        return False
+def run_record(out):
+    """The runner's record (``d2l_run``: profile, source hash, seconds, peak memory) of an
+    executed notebook; {} when the file is missing, unreadable or has none."""
     try:
-        meta = json.loads(out.read_text(encoding="utf-8"))["metadata"].get("d2l_run", {})
+        return json.loads(Path(out).read_text(encoding="utf-8"))["metadata"].get("d2l_run", {})
     except (OSError, ValueError, KeyError):
-        return False
-    return meta.get("source_sha256") == source_hash and meta.get("profile") == profile
+        return {}
+
+
+def _done(out, source_hash, profile):
+    run = run_record(out)
+    return run.get("source_sha256") == source_hash and run.get("profile") == profile
 
 
 def _peak_rss_mb(pid):

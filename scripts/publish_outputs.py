@@ -19,21 +19,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from d2l_extras.results import atomic_write_text  # noqa: E402
-from d2l_extras.runner import source_hash  # noqa: E402
+from d2l_extras.runner import run_record, source_hash  # noqa: E402
 
 
 def check(source, executed, profile):
     """The executed notebook as a dict, or raise ValueError saying why it cannot be published."""
     if not executed.is_file():
         raise ValueError(f"{executed} does not exist: run `make run PROFILE={profile}` first")
-    nb = json.loads(executed.read_text(encoding="utf-8"))
-    run = nb.get("metadata", {}).get("d2l_run", {})
+    run = run_record(executed)
     if run.get("profile") != profile:
         raise ValueError(f"{executed} was run with profile {run.get('profile')!r}, not {profile!r}")
     if run.get("source_sha256") != source_hash(source):
         raise ValueError(f"{executed} was run from an older version of {source}: run it again "
                          f"(`.venv/bin/python -m d2l_extras.runner --profile {profile} --force {source}`)")
-    return nb
+    return json.loads(executed.read_text(encoding="utf-8"))
 
 
 def main(argv=None):
