@@ -44,8 +44,10 @@ def exported_source(notebook):
 
 def targets():
     """``{module path: source}`` for every notebook with export cells."""
+    from .sections import notebook_paths
+
     out = {}
-    for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+    for nb in notebook_paths(NOTEBOOKS):
         source = exported_source(nb)
         if source is not None:
             out[MODELS / (re.sub(r"^\d+_", "", nb.stem) + ".py")] = source

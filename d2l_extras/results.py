@@ -52,7 +52,7 @@ def save_result(section, history, profile, settings=None, summary=None, name=Non
     return path
 
 
-def load_results():
-    """``{name: result}`` of every result in the build folder."""
-    folder = build_dir() / "results"
+def load_results(folder=None):
+    """``{name: result}`` of every result in ``folder`` (default: the build folder's results/)."""
+    folder = Path(folder) if folder is not None else build_dir() / "results"
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}

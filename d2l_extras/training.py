@@ -1,5 +1,6 @@
 """Training: ``fit`` (the book's ``train_ch6``, reusable), ``evaluate_accuracy`` and ``History``."""
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -13,14 +14,13 @@ from mxnet import autograd, gluon, init
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
-from .profiles import INITIALIZERS, LR_SCHEDULES, check_choice
+from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
 
-__all__ = ["TrainingDivergedError", "History", "set_seed", "evaluate_accuracy", "lr_scheduler",
-           "make_initializer", "fit"]
+__all__ = ["TrainingDivergedError", "History", "Parallel", "Recipe", "set_seed", "evaluate_accuracy",
+           "lr_scheduler", "make_initializer", "training_identity", "fit"]
 
 
 CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
-_fit_calls = 0  # numbers the fit calls of a process (a notebook), naming their automatic checkpoints
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -166,12 +166,11 @@ def _check_args(num_epochs, lr, train_iter):
         raise ValueError("the training data are empty (0 batches); check subset and batch_size")
 
 
-def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="sgd",
-        optimizer_params=None, lr_schedule=None, loss=None, initializer=None, hybridize=True,
-        display="auto", checkpoint_dir=None, resume=False, seed=0, kvstore="device"):
-    """Train ``net`` with minibatch SGD (by default) and evaluate it after every epoch.
+def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None, display="auto",
+        checkpoint_dir=None, resume=False, kvstore="device"):
+    """Train ``net`` and evaluate it after every epoch: the book's ``train_ch6``, reusable.
 
-    Like the book's ``train_ch6``: Xavier initialization (re-initialized), softmax
+    Like ``train_ch6``: minibatch SGD, Xavier initialization (re-initialized), softmax
     cross-entropy, test accuracy each epoch. Unlike it: any number of devices (each batch
     split across them, gradients summed by a kvstore), display kept apart, a History
     returned, atomic checkpoints with resume, a clear stop on a diverging loss.
@@ -188,30 +187,19 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         Learning rate.
     devices : list of mxnet.Context, optional
         Chosen now by ``get_devices()`` (``D2L_DEVICE``) when not given.
-    optimizer, optimizer_params : str, dict
-        Passed to ``gluon.Trainer`` (``learning_rate`` is set from ``lr``).
-    lr_schedule : None, 'cosine' or 'warmup-cosine'
-        None keeps ``lr`` constant, as the book does; 'cosine' lowers it to 0 over the
-        run's updates, 'warmup-cosine' raises it from 0 over the first tenth first (see
-        ``lr_scheduler``). A checkpoint keeps the schedule's position.
-    loss : gluon.loss.Loss, optional
-        Softmax cross-entropy by default.
-    initializer : mxnet.init.Initializer, None, 'xavier', 'he' or False
-        Xavier by default, as the book; 'he' for deep ReLU networks without batch
-        normalization (see ``make_initializer``); ``False`` keeps the current parameters
-        (no re-initialization).
-    hybridize : bool
-        Hybridize the network (the HybridBlocks in it) for speed.
+    recipe : Recipe, optional
+        The training choices (optimizer, learning-rate schedule, initializer, loss,
+        hybridization, seed); the default is the book's. A section's settings carry theirs:
+        ``fit(..., recipe=s.recipe)``.
     display : 'auto', None or Display
         A live plot in notebooks, a progress bar in terminals, nothing when None.
     checkpoint_dir : str or Path, optional
         Where to save parameters and trainer state after each epoch. When not given and
-        ``D2L_CHECKPOINT_DIR`` is set, a folder under it named after this call is used,
-        with ``resume=True``.
+        ``D2L_CHECKPOINT_DIR`` is set (the main job sets it), a folder under it named after
+        what is trained (see ``training_identity``) is used, with ``resume=True``: an
+        unchanged training resumes, an edited one starts afresh.
     resume : bool
         Continue from the newest checkpoint in ``checkpoint_dir`` if there is one.
-    seed : int
-        Seeds initialization, dropout and the shuffling of each epoch.
     kvstore : str or mxnet.kvstore.KVStore
         How gradients of several devices are aggregated: 'device' (on this machine),
         'local', or, across machines, 'dist_sync' / 'dist_async' (or a KVStore made by
@@ -236,67 +224,63 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
         When the loss becomes NaN or infinite (no checkpoint is written for that epoch).
     """
     _check_args(num_epochs, lr, train_iter)
-    scheduler = lr_scheduler(lr_schedule, lr, num_epochs * len(train_iter))
-    global _fit_calls
-    _fit_calls += 1
-    kvstore, num_workers = _resolve_kvstore(kvstore)
-    distributed = num_workers is not None
-    if distributed and checkpoint_dir is not None:
+    recipe = recipe or Recipe()
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"recipe must be a d2l_extras.Recipe, got {type(recipe).__name__}")
+    scheduler = lr_scheduler(recipe.lr_schedule, lr, num_epochs * len(train_iter))
+    parallel = Parallel.create(list(devices) if devices else get_devices(), kvstore)
+    if parallel.distributed and checkpoint_dir is not None:
         raise ValueError("checkpoints are not supported with a distributed kvstore (the optimizer "
                          "state lives on the servers); pass checkpoint_dir=None")
-    if checkpoint_dir is None and os.environ.get(CHECKPOINT_ENV) and not distributed:
-        # The main job (d2l_extras.runner) sets this so that a killed run resumes each
-        # training of each notebook from its last complete epoch.
-        key = [type(net).__name__, num_epochs, lr, optimizer, optimizer_params,
-               len(train_iter), getattr(train_iter, "batch_size", None), seed]
-        # Appended only when set: checkpoints of runs without them keep their names.
-        key += [x for x in (lr_schedule, initializer) if isinstance(x, str) and x != "xavier"]
-        key = json.dumps(key, default=str)
-        digest = hashlib.sha256(key.encode()).hexdigest()[:10]
-        checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{_fit_calls}-{digest}")
-        resume = True
-    if resume and checkpoint_dir is None:
+    automatic = checkpoint_dir is None and os.environ.get(CHECKPOINT_ENV) and not parallel.distributed
+    if resume and checkpoint_dir is None and not automatic:
         raise ValueError("resume=True needs checkpoint_dir, the folder the checkpoints were written to")
-    devices = list(devices) if devices else get_devices()
     display = resolve_display(display)
-    loss = loss or gluon.loss.SoftmaxCrossEntropyLoss()
-    set_seed(seed)
-    if initializer is not False:
+    loss = recipe.loss or gluon.loss.SoftmaxCrossEntropyLoss()
+    set_seed(recipe.seed)
+    if recipe.initializer is not False:
+        initializer = recipe.initializer
         if not isinstance(initializer, init.Initializer):
             initializer = make_initializer(initializer)
-        net.initialize(initializer, ctx=devices, force_reinit=True)
-    if hybridize:
+        net.initialize(initializer, ctx=parallel.devices, force_reinit=True)
+    if recipe.hybridize:
         with warnings.catch_warnings():
             # The slides build nets with nn.Sequential; Gluon's advice to use
             # HybridSequential is noise here, the HybridBlocks inside are hybridized.
             warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
             net.hybridize()
-    X0, _ = next(iter(train_iter))
-    net(X0[:1].as_in_ctx(devices[0]))  # complete deferred shapes (prediction mode: no side effects)
-    optimizer_params = dict(optimizer_params or {}, learning_rate=lr)
+    X0, y0 = next(iter(train_iter))
+    net(X0[:1].as_in_ctx(parallel.devices[0]))  # complete deferred shapes (prediction mode: no side effects)
+    if automatic:
+        # The main job (d2l_extras.runner) sets D2L_CHECKPOINT_DIR so that a killed run
+        # resumes each training from its last complete epoch. The folder is named after
+        # everything the training depends on, so an edited network never resumes an old run.
+        identity = training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel)
+        checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{identity['digest'][:16]}")
+        resume = True
+    optimizer_params = dict(recipe.optimizer_params or {}, learning_rate=lr)
     if scheduler is not None:
         optimizer_params["lr_scheduler"] = scheduler
     # The trainer's saved state holds the optimizer with its scheduler and update count,
     # so a resumed run continues the schedule where the checkpoint left it.
-    trainer = gluon.Trainer(net.collect_params(), optimizer, optimizer_params, kvstore=kvstore)
+    trainer = gluon.Trainer(net.collect_params(), recipe.optimizer, optimizer_params, kvstore=parallel.kvstore)
 
-    history, start_epoch = History(describe_devices(devices)), 0
+    history, start_epoch = History(describe_devices(parallel.devices)), 0
     if resume:
         last = latest_checkpoint(checkpoint_dir)
         if last is not None:
-            meta = load_checkpoint(last, net, trainer, devices)
-            history = History(describe_devices(devices), meta["history"]["records"])
+            meta = load_checkpoint(last, net, trainer, parallel.devices)
+            history = History(describe_devices(parallel.devices), meta["history"]["records"])
             start_epoch = meta["epoch"]
+    if automatic:
+        _write_identity(checkpoint_dir, identity)
 
-    num_batches = len(train_iter)
-    display.on_train_begin({"num_epochs": num_epochs, "num_batches": num_batches,
-                            "start_epoch": start_epoch, "devices": devices, "history": history})
-    # dist_sync: the servers sum the gradients of all workers, so divide by the global batch.
-    step_scale = num_workers if distributed and "async" not in kvstore.type else 1
+    display.on_train_begin({"num_epochs": num_epochs, "num_batches": len(train_iter),
+                            "start_epoch": start_epoch, "devices": parallel.devices, "history": history})
+    step = _Step(net, loss, trainer, parallel, display, recipe.seed, lr)
     for epoch in range(start_epoch, num_epochs):
-        record = _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr,
-                              step_scale, distributed)
-        record["test_acc"] = evaluate_accuracy(net, test_iter, devices)
+        record = _train_epoch(step, train_iter, epoch)
+        record["test_acc"] = evaluate_accuracy(net, test_iter, parallel.devices)
         history.append(record)
         if checkpoint_dir is not None:
             save_checkpoint(checkpoint_dir, epoch, net, trainer, history.to_dict())
@@ -305,31 +289,127 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, optimizer="
     return history
 
 
-def _resolve_kvstore(kvstore):
-    """(kvstore, number of workers), the number None unless the kvstore is distributed.
+def _digest_arrays(arrays):
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = a.asnumpy() if hasattr(a, "asnumpy") else a
+        digest.update(str((a.shape, str(a.dtype))).encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
 
-    A 'dist_*' name is turned into a KVStore now (connecting to the scheduler) so that
-    the number of workers is known before the first step.
+
+def _block_sources(net):
+    """Source code of the classes of every block in ``net`` (where Python can find it)."""
+    seen, sources = set(), []
+
+    def visit(block):
+        cls = type(block)
+        if cls not in seen:
+            seen.add(cls)
+            try:
+                sources.append(inspect.getsource(cls))
+            except (OSError, TypeError):  # classes typed into a notebook have no file
+                sources.append(f"{cls.__module__}.{cls.__qualname__}")
+        for child in block._children.values():
+            visit(child() if callable(child) and not isinstance(child, gluon.Block) else child)
+
+    visit(net)
+    return sources
+
+
+def _kernel_code():
+    """The code run so far in this IPython kernel (a notebook's cells, in order), or None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    return list(shell.user_ns.get("In", []))
+
+
+def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, parallel):
+    """What a training depends on, with its SHA-256 ``digest``: the network (structure,
+    parameter shapes, class sources, initial parameters), the code run before it in a
+    notebook, the data (batches, batch size, first batch), the settings and the devices.
+
+    Two trainings share a digest only when none of these differ; ``fit`` names automatic
+    checkpoints after it. A process-wide counter or a class name would not do: an edited
+    network of the same class would resume the old one's checkpoint.
     """
-    if isinstance(kvstore, str) and "dist" in kvstore:
-        if "DMLC_ROLE" not in os.environ:
-            raise RuntimeError(
-                f"kvstore={kvstore!r} needs a scheduler, servers and the DMLC_* variables that "
-                "describe them; start the training script with the launcher, e.g. "
-                "`python -m d2l_extras.launch -n 2 -s 1 -- python train.py` "
-                "(see `python -m d2l_extras.launch --help`)"
-            )
-        kvstore = mx.kv.create(kvstore)
-    if isinstance(kvstore, mx.kv.KVStoreBase) and "dist" in kvstore.type:
-        return kvstore, kvstore.num_workers
-    return kvstore, None
+    from .checkpoint import parameter_shapes
+
+    params = net._collect_params_with_prefix()
+    code = _kernel_code()
+    identity = {
+        "network": type(net).__name__,
+        "structure": hashlib.sha256(repr(net).encode()).hexdigest(),
+        "parameter_shapes": hashlib.sha256(json.dumps(parameter_shapes(net), sort_keys=True).encode()).hexdigest(),
+        "block_sources": hashlib.sha256("\n".join(_block_sources(net)).encode()).hexdigest(),
+        "initial_parameters": _digest_arrays(params[k].data(parallel.devices[0]) for k in sorted(params)),
+        "notebook_code": hashlib.sha256(json.dumps(code).encode()).hexdigest() if code is not None else None,
+        "data": {"batches": len(train_iter), "batch_size": getattr(train_iter, "batch_size", None),
+                 "first_batch": _digest_arrays(first_batch)},
+        "num_epochs": num_epochs, "lr": lr, "recipe": recipe.describe(),
+        "devices": describe_devices(parallel.devices), "kvstore": str(getattr(parallel.kvstore, "type", parallel.kvstore)),
+    }
+    identity["digest"] = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+    return identity
 
 
-def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, lr,
-                 step_scale=1, distributed=False):
+def _write_identity(checkpoint_dir, identity):
+    from .results import atomic_write_text
+
+    atomic_write_text(os.path.join(checkpoint_dir, "identity.json"), json.dumps(identity, indent=1, default=str))
+
+
+class Parallel:
+    """The devices of a training and how their gradients are combined (kvstore)."""
+
+    def __init__(self, devices, kvstore, num_workers=None):
+        self.devices, self.kvstore, self.num_workers = devices, kvstore, num_workers
+
+    @classmethod
+    def create(cls, devices, kvstore):
+        """Resolve ``kvstore``: a 'dist_*' name becomes a KVStore now (connecting to the
+        scheduler), so that the number of workers is known before the first step."""
+        if isinstance(kvstore, str) and "dist" in kvstore:
+            if "DMLC_ROLE" not in os.environ:
+                raise RuntimeError(
+                    f"kvstore={kvstore!r} needs a scheduler, servers and the DMLC_* variables that "
+                    "describe them; start the training script with the launcher, e.g. "
+                    "`python -m d2l_extras.launch -n 2 -s 1 -- python train.py` "
+                    "(see `python -m d2l_extras.launch --help`)"
+                )
+            kvstore = mx.kv.create(kvstore)
+        if isinstance(kvstore, mx.kv.KVStoreBase) and "dist" in kvstore.type:
+            return cls(devices, kvstore, kvstore.num_workers)
+        return cls(devices, kvstore)
+
+    @property
+    def distributed(self):
+        return self.num_workers is not None
+
+    @property
+    def step_scale(self):
+        """dist_sync: the servers sum the gradients of all workers, so divide by the global batch."""
+        return self.num_workers if self.distributed and "async" not in self.kvstore.type else 1
+
+
+class _Step:
+    """What every minibatch step of a training uses."""
+
+    def __init__(self, net, loss, trainer, parallel, display, seed, lr):
+        self.net, self.loss, self.trainer, self.parallel = net, loss, trainer, parallel
+        self.display, self.seed, self.lr = display, seed, lr
+
+
+def _train_epoch(step, train_iter, epoch):
+    net, parallel, display = step.net, step.parallel, step.display
     # Dropout masks and shuffling depend on (seed, epoch) only, so that a run resumed at
     # this epoch continues exactly as the uninterrupted run would have.
-    mx.random.seed(seed * 1000 + epoch + 1)
+    mx.random.seed(step.seed * 1000 + epoch + 1)
     if hasattr(train_iter, "set_epoch"):
         train_iter.set_epoch(epoch)
     loss_sum, correct, count = 0.0, 0.0, 0
@@ -338,7 +418,7 @@ def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, 
     first_size = None
     for batch, (X, y) in enumerate(train_iter):
         first_size = first_size or y.shape[0]
-        if distributed and y.shape[0] != first_size:
+        if parallel.distributed and y.shape[0] != first_size:
             raise ValueError(
                 f"batch {batch + 1} of epoch {epoch + 1} has {y.shape[0]} examples, the first had "
                 f"{first_size}: under a distributed kvstore every batch must have the same size "
@@ -346,20 +426,20 @@ def _train_epoch(net, train_iter, loss, trainer, devices, epoch, seed, display, 
                 "last smaller batch: ArrayLoader(..., drop_last=True), or load_data_fashion_mnist"
                 "(..., num_parts=kv.num_workers, part_index=kv.rank)."
             )
-        Xs, ys = _split(X, y, devices)
+        Xs, ys = _split(X, y, parallel.devices)
         with autograd.record():
             y_hats = [net(Xi) for Xi in Xs]
-            losses = [loss(y_hat, yi) for y_hat, yi in zip(y_hats, ys)]
+            losses = [step.loss(y_hat, yi) for y_hat, yi in zip(y_hats, ys)]
         for l in losses:
             l.backward()
-        trainer.step(y.shape[0] * step_scale)
+        step.trainer.step(y.shape[0] * parallel.step_scale)
         current = ([l.sum() for l in losses], [_correct(a, b) for a, b in zip(y_hats, ys)], y.shape[0])
         if pending is not None:
-            loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, lr)
+            loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, step.lr)
             display.on_batch_end(epoch, batch - 1, {"train_loss": loss_sum / count, "train_acc": correct / count})
         pending = current
     last = len(train_iter) - 1
-    loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, last, lr)
+    loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, last, step.lr)
     seconds = time.perf_counter() - start
     display.on_batch_end(epoch, last, {"train_loss": loss_sum / count, "train_acc": correct / count})
     return {"epoch": epoch + 1, "train_loss": loss_sum / count, "train_acc": correct / count,

@@ -39,7 +39,7 @@ def small_net():
 def train(devices, loaders, kvstore="device"):
     net = small_net()
     history = dx.fit(net, *loaders, num_epochs=2, lr=0.3, devices=devices, display=None,
-                     seed=0, kvstore=kvstore)
+                     kvstore=kvstore, recipe=dx.Recipe(seed=0))
     return net, history
 
 

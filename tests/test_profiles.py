@@ -34,8 +34,11 @@ def test_full_is_the_book_and_reduced_profiles_do_less(section):
 
 def test_overrides_and_input_size_limit():
     assert get_settings("alexnet", "cpu", resize=96).resize == 96
-    with pytest.raises(ValueError, match=r"AlexNet needs inputs of at least 68×68"):
-        get_settings("alexnet", "cpu", resize=64)
+    assert get_settings("alexnet", "cpu", resize=67).resize == 67  # the smallest that passes
+    with pytest.raises(ValueError, match=r"AlexNet needs inputs of at least 67×67"):
+        get_settings("alexnet", "cpu", resize=66)
+    with pytest.raises(ValueError, match=r"ResNet-18 needs inputs of at least 28×28 \(course policy"):
+        get_settings("resnet", "cpu", resize=27)
     with pytest.raises(ValueError, match="unknown setting"):
         get_settings("alexnet", "cpu", learning_rate=1)
     with pytest.raises(ValueError, match="lr_schedule must be one of"):

@@ -46,8 +46,8 @@ def test_history_records_every_epoch_and_learns(loaders):
 def test_same_seed_same_run(loaders):
     train_iter, test_iter = loaders
     a, b = small_net(), small_net()
-    ha = dx.fit(a, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, seed=5)
-    hb = dx.fit(b, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, seed=5)
+    ha = dx.fit(a, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=5))
+    hb = dx.fit(b, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=5))
     assert ha["train_loss"] == pytest.approx(hb["train_loss"], rel=1e-5)
     for k, v in params_of(a).items():
         onp.testing.assert_allclose(v, params_of(b)[k], rtol=1e-5, atol=1e-6)
@@ -75,14 +75,14 @@ def test_bad_arguments(loaders, kwargs, message):
 def test_resume_continues_exactly_as_the_uninterrupted_run(loaders, tmp_path):
     train_iter, test_iter = loaders
     straight = small_net()
-    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=1)
+    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=1))
 
     # Interrupted after epoch 1 (a fit of 1 epoch writes the same checkpoint), then resumed.
-    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, seed=1,
-           checkpoint_dir=tmp_path)
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None,
+           checkpoint_dir=tmp_path, recipe=dx.Recipe(seed=1))
     resumed = small_net()
-    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=1,
-                       checkpoint_dir=tmp_path, resume=True)
+    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None,
+                       checkpoint_dir=tmp_path, resume=True, recipe=dx.Recipe(seed=1))
     assert h_resumed["epoch"] == [1, 2, 3]
     assert h_resumed["train_loss"] == pytest.approx(h_straight["train_loss"], rel=1e-4)
     assert h_resumed["test_acc"] == pytest.approx(h_straight["test_acc"], abs=1e-9)
@@ -139,7 +139,7 @@ def test_fit_follows_the_schedule_to_zero(loaders, monkeypatch):
 
     real = training.lr_scheduler
     monkeypatch.setattr(training, "lr_scheduler", lambda *args: Spy(real(*args)))
-    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None, lr_schedule="cosine")
+    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(lr_schedule="cosine"))
     steps = [n for n, _ in asked]
     assert max(steps) == 2 * len(train_iter)  # one update per batch, over both epochs
     assert asked[0][1] == pytest.approx(0.1, rel=0.02) and asked[-1][1] == pytest.approx(0.0, abs=1e-9)
@@ -153,15 +153,13 @@ class StopAfterFirstEpoch(dx.Display):
 def test_resume_continues_the_schedule(loaders, tmp_path):
     train_iter, test_iter = loaders
     straight = small_net()
-    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=2,
-                        lr_schedule="cosine")
+    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
     with pytest.raises(KeyboardInterrupt):  # interrupted after epoch 1's checkpoint
-        dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], display=StopAfterFirstEpoch(),
-               seed=2, checkpoint_dir=tmp_path, lr_schedule="cosine")
+        dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], display=StopAfterFirstEpoch(), checkpoint_dir=tmp_path, recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
     assert dx.latest_checkpoint(tmp_path).name == "epoch-0001"
     resumed = small_net()
-    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, seed=2,
-                       checkpoint_dir=tmp_path, resume=True, lr_schedule="cosine")
+    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None,
+                       checkpoint_dir=tmp_path, resume=True, recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
     assert h_resumed["train_loss"] == pytest.approx(h_straight["train_loss"], rel=1e-4)
     for k, v in params_of(straight).items():
         onp.testing.assert_allclose(v, params_of(resumed)[k], rtol=1e-4, atol=1e-5)
@@ -183,6 +181,60 @@ def test_environment_variable_turns_on_automatic_checkpoints(loaders, tmp_path, 
     folders = list(tmp_path.iterdir())
     assert len(folders) == 1 and folders[0].name.startswith("fit-")
     assert dx.latest_checkpoint(folders[0]) is not None
+
+
+def lenet_like(activation):
+    net = nn.Sequential()
+    net.add(nn.Conv2D(6, kernel_size=5), nn.BatchNorm(), nn.Activation(activation),
+            nn.MaxPool2D(pool_size=2, strides=2), nn.Dense(10))
+    return net
+
+
+class CountBatches(dx.Display):
+    def __init__(self):
+        self.batches = 0
+
+    def on_batch_end(self, epoch, batch, metrics):
+        self.batches += 1
+
+
+def test_an_edited_network_trains_afresh_and_an_unchanged_one_resumes(loaders, tmp_path, monkeypatch):
+    # The defect of issue 15: the automatic checkpoint folder was named after the class name
+    # and the settings, so an edited network (same shapes) resumed the old one's finished run.
+    train_iter, test_iter = loaders
+    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
+    first = dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None)
+
+    edited = CountBatches()
+    h_edited = dx.fit(lenet_like("relu"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=edited)
+    assert edited.batches == len(train_iter), "the edited network did not train"
+    assert h_edited["train_loss"] != first["train_loss"]
+    assert len(list(tmp_path.glob("fit-*"))) == 2
+
+    unchanged = CountBatches()
+    h_again = dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=unchanged)
+    assert unchanged.batches == 0, "the unchanged network trained again instead of resuming"
+    assert h_again.records == first.records
+
+
+def test_training_identity_changes_with_what_is_trained(loaders):
+    train_iter, test_iter = loaders
+    X0, y0 = next(iter(train_iter))
+    parallel = training.Parallel([mx.cpu()], "device")
+
+    def identity(net, recipe=dx.Recipe(), num_epochs=1, lr=0.1):
+        dx.set_seed(recipe.seed)
+        net.initialize(mx.init.Xavier(), force_reinit=True)
+        net(X0[:1])
+        return training.training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel)["digest"]
+
+    base = identity(lenet_like("sigmoid"))
+    assert identity(lenet_like("sigmoid")) == base  # deterministic: a rerun resumes
+    assert identity(lenet_like("relu")) != base  # same shapes, other network
+    assert identity(lenet_like("sigmoid"), recipe=dx.Recipe(seed=1)) != base  # other initial parameters
+    assert identity(lenet_like("sigmoid"), recipe=dx.Recipe(lr_schedule="cosine")) != base
+    assert identity(lenet_like("sigmoid"), num_epochs=2) != base
+    assert identity(lenet_like("sigmoid"), lr=0.2) != base
 
 
 def test_display_hooks_are_called(loaders):

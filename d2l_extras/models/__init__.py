@@ -1,26 +1,22 @@
 """The course's networks, generated from the notebooks (see ``d2l_extras.export``).
 
-``get_model(section)`` builds the network that the section's notebook trains.
+``get_model(name)`` builds a network that a section's notebook trains: ``name`` is a
+section key (its main network) or a result name of ``d2l_extras.sections.SECTIONS``
+(e.g. ``'batch_norm_scratch'``).
 """
 import importlib
 
-__all__ = ["TRAINED", "get_model"]
+from ..sections import SECTIONS
 
-# section -> (module generated from the notebook, how the notebook builds the trained net)
-TRAINED = {
-    "alexnet": ("alexnet", lambda m: m.alexnet()),
-    "vgg": ("vgg", lambda m: m.vgg(m.small_conv_arch)),
-    "nin": ("nin", lambda m: m.nin()),
-    "googlenet": ("googlenet", lambda m: m.googlenet()),
-    "batch_norm": ("batch_norm", lambda m: m.lenet_bn_concise()),
-    "resnet": ("resnet", lambda m: m.resnet18(10)),
-    "densenet": ("densenet", lambda m: m.densenet()),
-}
+__all__ = ["MODEL_NAMES", "get_model"]
+
+# result name -> section, in the order of the sections table
+MODEL_NAMES = {name: key for key, sec in SECTIONS.items() for name in sec.models}
 
 
-def get_model(section):
-    """A new, uninitialized instance of the network trained in ``section``'s notebook."""
-    if section not in TRAINED:
-        raise ValueError(f"unknown section {section!r}; sections: {', '.join(sorted(TRAINED))}")
-    module, build = TRAINED[section]
-    return build(importlib.import_module(f"{__name__}.{module}"))
+def get_model(name):
+    """A new, uninitialized instance of the network ``name``."""
+    if name not in MODEL_NAMES:
+        raise ValueError(f"unknown network {name!r}; networks: {', '.join(MODEL_NAMES)}")
+    sec = SECTIONS[MODEL_NAMES[name]]
+    return sec.models[name](importlib.import_module(f"{__name__}.{sec.model_module}"))

@@ -1,0 +1,54 @@
+"""How a network is trained, apart from how long and how fast: the ``Recipe`` that ``fit`` takes.
+
+Plain data, no MXNet: the sections table (``sections``) and the profiles build recipes,
+``training.fit`` follows them, and neither has to import the other.
+"""
+from dataclasses import dataclass, field
+from typing import Optional
+
+__all__ = ["LR_SCHEDULES", "INITIALIZERS", "Recipe", "check_choice"]
+
+LR_SCHEDULES = (None, "cosine", "warmup-cosine")  # None: a constant learning rate, as in the book
+INITIALIZERS = (None, "xavier", "he")  # None: Xavier, as in the book
+
+
+def check_choice(what, value, choices):
+    """Raise ValueError naming the choices when ``value`` is not one of them."""
+    if value not in choices:
+        raise ValueError(f"{what} must be one of {choices}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The training choices of a run; the defaults are the book's ``train_ch6``.
+
+    optimizer, optimizer_params : passed to ``gluon.Trainer`` (``learning_rate`` comes from lr)
+    lr_schedule : None (constant), 'cosine' or 'warmup-cosine' (see ``training.lr_scheduler``)
+    initializer : None or 'xavier' (the book's), 'he', an ``mxnet.init.Initializer``, or
+        False to keep the network's current parameters
+    loss : a ``gluon.loss.Loss``; None is softmax cross-entropy
+    hybridize : hybridize the network's HybridBlocks for speed
+    seed : seeds initialization, dropout and the shuffling of each epoch
+    """
+
+    optimizer: str = "sgd"
+    optimizer_params: Optional[dict] = field(default=None, hash=False)
+    lr_schedule: Optional[str] = None
+    initializer: object = None
+    loss: object = None
+    hybridize: bool = True
+    seed: int = 0
+
+    def __post_init__(self):
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        if isinstance(self.initializer, str) or self.initializer is None:
+            check_choice("initializer", self.initializer, INITIALIZERS)
+
+    def describe(self):
+        """A JSON-able description (names the objects it holds by class and repr)."""
+        out = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            ok = value is None or isinstance(value, (str, int, float, bool, dict))
+            out[name] = value if ok else f"{type(value).__name__}: {value!r}"
+        return out
