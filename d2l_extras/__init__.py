@@ -1,9 +1,12 @@
 """Shared helpers of the Modern CNN course: devices, data, profiles, training, summaries, figures.
 
 Import this package before MXNet (``import d2l_extras`` first) so that MXNet uses every
-core it is given; the course's virtual environment also does this at start-up.
+core it is given and, on NumPy >= 1.24, finds the NumPy names it reads
+(``d2l_extras_boot``); the course's virtual environment also does this at start-up.
 """
-import d2l_extras_threads as _threads  # noqa: F401  (must run before mxnet is imported)
+import d2l_extras_boot as _boot
+
+_boot.start()  # must run before mxnet is imported
 
 from .checkpoint import CheckpointError, CheckpointMismatchError, latest_checkpoint
 from .data import (DatasetError, TEXT_LABELS, ArrayLoader, get_fashion_mnist_labels,
@@ -11,6 +14,8 @@ from .data import (DatasetError, TEXT_LABELS, ArrayLoader, get_fashion_mnist_lab
 from .device import describe_devices, get_devices, num_gpus, try_all_gpus, try_gpu
 from .display import Display, LivePlot, ProgressBar
 from .profiles import PROFILES, Settings, get_profile, get_settings, settings_table
+from .recipe import Recipe
+from .sections import NOTEBOOKS, SECTIONS
 from .results import build_dir, load_results, save_result
 from .summary import LayerSummary, count_parameters, layer_summary
 from .training import History, TrainingDivergedError, evaluate_accuracy, fit, make_initializer, set_seed
@@ -21,7 +26,7 @@ __all__ = [
     "load_data_fashion_mnist", "read_fashion_mnist",
     "describe_devices", "get_devices", "num_gpus", "try_all_gpus", "try_gpu",
     "Display", "LivePlot", "ProgressBar",
-    "PROFILES", "Settings", "get_profile", "get_settings", "settings_table",
+    "PROFILES", "Settings", "get_profile", "get_settings", "settings_table", "Recipe", "NOTEBOOKS", "SECTIONS",
     "build_dir", "load_results", "save_result",
     "LayerSummary", "count_parameters", "layer_summary",
     "History", "TrainingDivergedError", "evaluate_accuracy", "fit", "make_initializer", "set_seed",

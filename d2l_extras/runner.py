@@ -14,38 +14,109 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
-import d2l_extras_threads  # noqa: F401  (before anything imports mxnet)
+import d2l_extras_boot
+
+d2l_extras_boot.start()  # before anything imports mxnet
 
 from .results import REPO_ROOT, atomic_write_text
 
-__all__ = ["main", "run_record", "source_hash", "write_summary"]
+__all__ = ["main", "code_hash", "package_hash", "run_fingerprint", "run_record", "stale_reasons",
+           "write_summary"]
 
 COLUMNS = ("name", "profile", "parameters", "macs", "epochs", "train_acc", "test_acc",
            "examples_per_sec", "train_seconds", "devices")
+PACKAGE = REPO_ROOT / "d2l_extras"
 
 
-def source_hash(path):
+def code_hash(path):
+    """SHA-256 of a notebook's code cells, in order. Prose does not change what a run
+    computes, so a corrected sentence does not make the committed outputs stale."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
+def package_hash():
+    """SHA-256 of the course package's source (every .py under d2l_extras/, and the
+    top-level start-up modules beside it), by relative path."""
+    digest = hashlib.sha256()
+    files = sorted(PACKAGE.rglob("*.py")) + sorted(REPO_ROOT.glob("d2l_extras_*.py"))
+    for path in files:
+        digest.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n") + b"\0")
+    return digest.hexdigest()
+
+
+def settings_of(path, profile):
+    """The settings (as dicts) of the sections a notebook reads, under ``profile``."""
+    from dataclasses import asdict
+
+    from .sections import SECTIONS, notebook
+
+    try:
+        keys = notebook(Path(path).stem).sections
+    except ValueError:  # a notebook outside the course (a test's): no section settings
+        keys = ()
+    return {key: asdict(SECTIONS[key].settings(profile)) for key in keys}
+
+
+def run_fingerprint(path, profile):
+    """What a notebook's outputs depend on in the course, each part hashed, plus ``digest``:
+    its code cells, the profile, the settings of its sections, the package's source."""
+    parts = {"profile": profile, "code": code_hash(path),
+             "settings": hashlib.sha256(json.dumps(settings_of(path, profile), sort_keys=True).encode()).hexdigest(),
+             "package": package_hash()}
+    parts["digest"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return parts
+
+
+def stale_reasons(record, path, profile):
+    """Why an executed notebook's record does not match ``path`` run in ``profile`` now:
+    a list of human-readable reasons, empty when the outputs are fresh."""
+    if not record:
+        return ["it has no run record (d2l_run) at all"]
+    now = run_fingerprint(path, profile)
+    was = record.get("fingerprint") or {}
+    what = {"profile": f"it was run with profile {record.get('profile')!r}, not {profile!r}",
+            "code": "the notebook's code cells changed since",
+            "settings": "the settings of its sections (d2l_extras/sections.py) changed since",
+            "package": "the course package (d2l_extras/) changed since"}
+    if was.get("digest") == now["digest"]:
+        return []
+    return [text for key, text in what.items() if was.get(key) != now[key]] or ["its fingerprint differs"]
+
+
 def run_record(out):
-    """The runner's record (``d2l_run``: profile, source hash, seconds, peak memory) of an
-    executed notebook; {} when the file is missing, unreadable or has none."""
+    """The runner's record (``d2l_run``: profile, fingerprint, seconds, peak memory, machine)
+    of an executed notebook; {} when the file is missing, unreadable or has none."""
     try:
         return json.loads(Path(out).read_text(encoding="utf-8"))["metadata"].get("d2l_run", {})
     except (OSError, ValueError, KeyError):
         return {}
 
 
-def _done(out, source_hash, profile):
-    run = run_record(out)
-    return run.get("source_sha256") == source_hash and run.get("profile") == profile
+def _done(out, path, profile):
+    return Path(out).is_file() and not stale_reasons(run_record(out), path, profile)
+
+
+def machine():
+    """The CPU model and cores a run used (results depend on them: times, and the profile)."""
+    import platform
+
+    from d2l_extras_boot import cores_available
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return {"cpu": model, "cores": cores_available(), "python": platform.python_version()}
 
 
 def _peak_rss_mb(pid):
@@ -70,8 +141,9 @@ def run_notebook(path, out, profile, build, cell_timeout):
     from tqdm import tqdm
 
     nb = nbformat.read(str(path), as_version=4)
-    os.environ.update(D2L_PROFILE=profile, D2L_BUILD_DIR=str(build),
-                      D2L_CHECKPOINT_DIR=str(build / "checkpoints" / profile / path.stem))
+    # The kernel, not this process, gets the run's context: profile, build and checkpoint folders.
+    env = dict(os.environ, D2L_PROFILE=profile, D2L_BUILD_DIR=str(build),
+               D2L_CHECKPOINT_DIR=str(checkpoint_folder(build, profile, path)))
     code_cells = sum(c.cell_type == "code" for c in nb.cells)
     bar = tqdm(total=code_cells, desc=path.stem, unit="cell", file=sys.stderr)
     peak = [None]
@@ -86,23 +158,27 @@ def run_notebook(path, out, profile, build, cell_timeout):
                             on_cell_executed=lambda cell, **kw: cell_done(cell) if cell.cell_type == "code" else None)
     start = time.perf_counter()
     try:
-        client.execute()
+        client.execute(env=env)
     finally:
         bar.close()
-    run = {"profile": profile, "source_sha256": source_hash(path),
+    run = {"profile": profile, "fingerprint": run_fingerprint(path, profile),
            "seconds": round(time.perf_counter() - start, 1),
-           "peak_memory_mb": round(peak[0]) if peak[0] is not None else None}
+           "peak_memory_mb": round(peak[0]) if peak[0] is not None else None, "machine": machine()}
     nb.metadata["d2l_run"] = run
     atomic_write_text(out, nbformat.writes(nb))
     return run["seconds"], run["peak_memory_mb"]
+
+
+def checkpoint_folder(build, profile, path):
+    """Where the trainings of notebook ``path`` keep their checkpoints in ``profile``."""
+    return Path(build) / "checkpoints" / profile / Path(path).stem
 
 
 def write_summary(build):
     """Collect ``<build>/results/*.json`` into results.csv and results.md."""
     from .results import load_results
 
-    os.environ["D2L_BUILD_DIR"] = str(build)
-    results = load_results()
+    results = load_results(Path(build) / "results")
     rows = [{k: r.get(k) for k in COLUMNS} for r in results.values()]
     table = io.StringIO()
     writer = csv.DictWriter(table, COLUMNS, lineterminator="\n")
@@ -134,7 +210,9 @@ def main(argv=None):
     except ValueError as err:
         sys.exit(f"error: {err}")
     build = Path(args.build).resolve()
-    paths = [Path(p) for p in args.notebooks] or sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    from .sections import notebook_paths
+
+    paths = [Path(p) for p in args.notebooks] or notebook_paths(REPO_ROOT / "notebooks")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         sys.exit(f"error: no such notebook: {', '.join(missing)}")
@@ -142,9 +220,11 @@ def main(argv=None):
     failed = []
     for path in paths:
         out = build / "notebooks" / path.name
-        if not args.force and _done(out, source_hash(path), profile):
+        if not args.force and _done(out, path, profile):
             print(f"run: {path.name} already executed in this profile, skipped ({out})", flush=True)
             continue
+        if args.force:  # start afresh: the checkpoints of earlier runs go with them
+            shutil.rmtree(checkpoint_folder(build, profile, path), ignore_errors=True)
         try:
             seconds, peak_mb = run_notebook(path.resolve(), out, profile, build, args.cell_timeout)
             memory = f", kernel peak memory {peak_mb:,} MB" if peak_mb is not None else ""

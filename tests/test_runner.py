@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import nbformat
+import pytest
 
 RESULT_CELL = """
 import d2l_extras as dx
@@ -70,13 +71,16 @@ def publish(*args):
                           capture_output=True, text=True, timeout=120)
 
 
-def executed_copy(source, build, profile, source_hash=None):
-    """What the runner writes: the notebook with outputs and its d2l_run bookkeeping."""
-    from d2l_extras.runner import source_hash as hash_of
+def executed_copy(source, build, profile, stale=False):
+    """What the runner writes: the notebook with outputs and its d2l_run record."""
+    from d2l_extras.runner import run_fingerprint
 
     nb = nbformat.read(str(source), as_version=4)
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="trained\n")]
-    nb.metadata["d2l_run"] = {"profile": profile, "source_sha256": source_hash or hash_of(source),
+    fingerprint = run_fingerprint(source, profile)
+    if stale:
+        fingerprint = dict(fingerprint, code="0" * 64, digest="0" * 64)
+    nb.metadata["d2l_run"] = {"profile": profile, "fingerprint": fingerprint,
                               "seconds": 3.0, "peak_memory_mb": 400}
     (build / "notebooks").mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(build / "notebooks" / source.name))
@@ -94,14 +98,110 @@ def test_publishing_outputs_copies_only_runs_of_the_current_source(tmp_path):
     executed_copy(b, build, "quick")
     other = publish(a, b, "--build", build)
     assert other.returncode != 0 and "profile 'quick', not 'cpu'" in other.stderr
-    executed_copy(b, build, "cpu", source_hash="0" * 64)
+    executed_copy(b, build, "cpu", stale=True)
     stale = publish(a, b, "--build", build)
-    assert stale.returncode != 0 and "older version" in stale.stderr and "Nothing was copied" in stale.stderr
+    assert stale.returncode != 0 and "code cells changed" in stale.stderr and "Nothing was copied" in stale.stderr
     assert {p: p.read_bytes() for p in (a, b)} == before  # a refused batch changes no file
 
     executed_copy(b, build, "cpu")
     done = publish(a, b, "--build", build)
     assert done.returncode == 0, done.stderr
     published = nbformat.read(str(b), as_version=4)
-    assert published.cells[0].outputs[0]["text"] == "trained\n" and "d2l_run" not in published.metadata
+    assert published.cells[0].outputs[0]["text"] == "trained\n"
+    assert published.metadata["d2l_run"]["profile"] == "cpu"  # kept: tests/test_freshness.py reads it
     assert "02_b.ipynb: 3 s, peak 400 MB" in done.stdout
+
+
+TRAIN_CELLS = ("""
+import d2l_extras as dx
+from mxnet import npx
+from mxnet.gluon import nn
+npx.set_np()
+""", """
+def lenet_like():
+    net = nn.Sequential()
+    net.add(nn.Conv2D(6, kernel_size=5), nn.BatchNorm(), nn.Activation('sigmoid'),
+            nn.MaxPool2D(pool_size=2, strides=2), nn.Dense(10))
+    return net
+""", """
+class Count(dx.Display):
+    batches = 0
+    def on_batch_end(self, epoch, batch, metrics):
+        Count.batches += 1
+train_iter, test_iter = dx.load_data_fashion_mnist(64, subset=256, test_subset=128)
+history = dx.fit(lenet_like(), train_iter, test_iter, 1, 0.1, display=Count())
+print('batches trained', Count.batches, 'loss', history.final['train_loss'])
+""")
+
+
+def trained(build, name):
+    out = nbformat.read(str(build / "notebooks" / name), as_version=4).cells[2].outputs[0]["text"]
+    return int(out.split("batches trained ")[1].split()[0]), out.split("loss ")[1].strip()
+
+
+@pytest.mark.slow
+def test_an_edited_notebook_retrains_an_unchanged_one_resumes_and_force_starts_afresh(tmp_path):
+    path = notebook(tmp_path / "05_edit.ipynb", *TRAIN_CELLS)
+    build, out = tmp_path / "build", tmp_path / "build" / "notebooks" / "05_edit.ipynb"
+    assert run(path, "--profile", "quick", "--build", build).returncode == 0
+    batches, loss = trained(build, path.name)
+    assert batches == 4
+
+    out.unlink()  # killed after training, before the notebook was written: rerun resumes
+    assert run(path, "--profile", "quick", "--build", build).returncode == 0
+    assert trained(build, path.name) == (0, loss), "the unchanged training did not resume"
+
+    edited = [c.replace("'sigmoid'", "'relu'") for c in TRAIN_CELLS]  # same shapes, same settings
+    notebook(path, *edited)
+    assert run(path, "--profile", "quick", "--build", build).returncode == 0
+    batches, edited_loss = trained(build, path.name)
+    assert batches == 4 and edited_loss != loss, "the edited network resumed the old one's run"
+
+    folder = build / "checkpoints" / "quick" / "05_edit"
+    assert len(list(folder.glob("fit-*"))) == 2
+    assert run(path, "--profile", "quick", "--build", build, "--force").returncode == 0
+    assert trained(build, path.name)[0] == 4, "--force resumed instead of starting afresh"
+    assert len(list(folder.glob("fit-*"))) == 1, "--force kept the checkpoints it replaced"
+
+
+def test_the_kernel_gets_the_runs_context_and_the_runner_keeps_its_own(tmp_path, monkeypatch):
+    import os
+
+    from d2l_extras import runner
+
+    cell = "import os; print(os.environ['D2L_PROFILE'], os.environ['D2L_BUILD_DIR'], os.environ['D2L_CHECKPOINT_DIR'])"
+    path = notebook(tmp_path / "01_env.ipynb", cell)
+    monkeypatch.delenv("D2L_PROFILE", raising=False)
+    before = dict(os.environ)
+    runner.main([str(path), "--profile", "quick", "--build", str(tmp_path / "build")])
+    assert dict(os.environ) == before, "the runner changed its own environment"
+    text = nbformat.read(str(tmp_path / "build" / "notebooks" / path.name), as_version=4).cells[0].outputs[0]["text"]
+    profile, build, checkpoints = text.split()
+    assert profile == "quick" and build == str(tmp_path / "build")
+    assert checkpoints == str(tmp_path / "build" / "checkpoints" / "quick" / "01_env")
+
+
+def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeypatch):
+    from d2l_extras import runner
+
+    path = notebook(tmp_path / "05_batch_norm.ipynb", "print(1)")
+    record = {"profile": "cpu", "fingerprint": runner.run_fingerprint(path, "cpu")}
+    assert runner.stale_reasons(record, path, "cpu") == []
+    assert "profile 'cpu', not 'quick'" in " ".join(runner.stale_reasons(record, path, "quick"))
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A corrected sentence."))
+    nbformat.write(nb, str(path))
+    assert runner.stale_reasons(record, path, "cpu") == [], "prose does not change outputs"
+
+    from d2l_extras.sections import SECTIONS
+
+    changed = SECTIONS["batch_norm"].profiles["cpu"][0].replace(num_epochs=99)
+    monkeypatch.setitem(SECTIONS["batch_norm"].profiles, "cpu", (changed, "", ""))
+    assert "settings" in " ".join(runner.stale_reasons(record, path, "cpu"))
+    monkeypatch.undo()
+
+    monkeypatch.setattr(runner, "package_hash", lambda: "1" * 64)
+    assert "course package" in " ".join(runner.stale_reasons(record, path, "cpu"))
+    notebook(path, "print(2)")
+    assert "code cells changed" in " ".join(runner.stale_reasons(record, path, "cpu"))
