@@ -1,16 +1,20 @@
 # Entry points of the course. `make run` and `make test` do all the set-up they need.
+# A second environment next to the first: PYTHON=python3.13 VENV=.venv-3.13 make setup
+# (then `make test VENV=.venv-3.13`); PYTHON is used as named or refused, never replaced.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 PROFILE ?= auto
 # Whole test command bound (seconds): a stuck cell fails with its name long before this.
 TEST_TIMEOUT ?= 3000
+# Extra pytest arguments of `make test`, e.g. TEST_ARGS='-m "not browser"'
+TEST_ARGS ?=
 
 .PHONY: setup run test lab export bench slides clean clean-data
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
-	bash scripts/setup.sh
+$(STAMP): requirements.txt requirements-py312.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
+	VENV=$(VENV) bash scripts/setup.sh
 	touch $@
 
 ## run: execute every lecture notebook headless (D2L_PROFILE or PROFILE=quick|cpu|full), results in build/
@@ -21,7 +25,7 @@ run: $(STAMP)
 test: $(STAMP)
 	D2L_PROFILE=quick timeout --signal=INT --kill-after=60 $(TEST_TIMEOUT) \
 	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 \
-	  --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider --timeout=900
+	  --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider --timeout=900 $(TEST_ARGS)
 
 ## lab: JupyterLab on 127.0.0.1 with token authentication
 # (--allow-root only where make runs as root, e.g. in a container; the token stays on)

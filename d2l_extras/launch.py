@@ -66,6 +66,8 @@ import sys
 import threading
 import time
 
+from d2l_extras_boot import cores_available
+
 __all__ = ["LaunchError", "main"]
 
 DEFAULT_PORT = 9091
@@ -371,7 +373,7 @@ def plan(args):
                        dmlc_env("scheduler", root_ip, port, **common))
     nodes.append(("scheduler", "scheduler", server_argv, sched_env))
     if not hosts:  # one machine
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = cores_available()
         threads = args.threads or max(1, cores // num_workers)
         for i in range(args.num_servers):
             env = _merge(os.environ, {"OMP_NUM_THREADS": "1"}, extra,

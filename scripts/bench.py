@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from d2l_extras_boot import cores_available
+
 ROOT = Path(__file__).resolve().parent.parent
 # network key -> section whose notebook defines it. Both paths use that section's `quick`
 # settings (input size, batch size, learning rate, training images), enough updates for
@@ -90,7 +92,7 @@ def worker(path, net_key, test_subset, epochs):
 
 def cpu_peak_gflops():
     """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
-    cores = len(os.sched_getaffinity(0))
+    cores = cores_available()
     mhz, flags, model = 0.0, set(), "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -1,4 +1,4 @@
-"""The environment: pins in step, the Python check of set-up, the GPU wheel choice, threads."""
+"""The environment: both pinned sets in step, set-up's choice of Python, the GPU wheel choice, threads."""
 import os
 import re
 import shutil
@@ -18,8 +18,13 @@ def pins(lines):
             (re.match(r"^\s*(?:-\s+)?([A-Za-z0-9_.\-]+)==(\S+)\s*(?:#.*)?$", l) for l in lines) if m}
 
 
+REFERENCE, MODERN = ROOT / "requirements.txt", ROOT / "requirements-py312.txt"
+# Imported by d2l 1.0.3 or mxnet 1.9.1, which the modern set installs without their dependencies.
+IMPORTED_BY_D2L_AND_MXNET = {"pandas", "requests", "matplotlib", "matplotlib-inline", "ipython", "setuptools"}
+
+
 def test_requirements_and_environment_yml_pin_the_same():
-    req = pins((ROOT / "requirements.txt").read_text().splitlines())
+    req = pins(REFERENCE.read_text().splitlines())
     text = (ROOT / "environment.yml").read_text()
     pip_section = text.split("- pip:", 1)[1].splitlines()
     env = pins(pip_section)
@@ -28,29 +33,108 @@ def test_requirements_and_environment_yml_pin_the_same():
     assert re.search(r"^\s*-\s*python=3\.11\s*$", text, re.M)
 
 
+def test_the_modern_set_is_exact_and_in_step_with_the_reference_set():
+    lines = MODERN.read_text().splitlines()
+    modern, reference = pins(lines), pins(REFERENCE.read_text().splitlines())
+    requirement_lines = [l for l in lines if l.strip() and not l.lstrip().startswith("#")]
+    assert len(requirement_lines) == len(modern), "every requirement of the modern set is pinned with =="
+    assert modern["mxnet"] == reference["mxnet"] and modern["d2l"] == reference["d2l"]
+    assert modern["numpy"].split(".")[0] == "2"
+    no_deps = {m.group(1) for m in (re.match(r"^([A-Za-z0-9_.\-]+)==\S+\s*#.*no-deps", l) for l in lines) if m}
+    assert no_deps == {"mxnet", "d2l"}
+    assert IMPORTED_BY_D2L_AND_MXNET <= set(modern)
+    # the course's tools are the same in both sets; only what NumPy 2 forces may differ
+    shared = set(reference) - {"numpy", "matplotlib"}
+    assert {k: modern.get(k) for k in shared} == {k: reference[k] for k in shared}
+
+
 def test_installed_versions_are_the_pins():
     import mxnet
     import numpy
 
-    assert numpy.__version__ == "1.23.5", "an install upgraded numpy: mxnet 1.9.1 needs numpy<1.24"
+    wanted = pins((MODERN if sys.version_info >= (3, 12) else REFERENCE).read_text().splitlines())
+    assert numpy.__version__ == wanted["numpy"], "an install changed numpy"
     assert mxnet.__version__ == "1.9.1"
 
 
-def test_setup_refuses_an_unsupported_python(tmp_path):
-    newer = shutil.which("python3.12") or shutil.which("python3.13")
-    if newer is None:
-        pytest.skip("no Python >= 3.12 on this machine to try")
+def fake_tools(tmp_path, pythons, uname="Linux x86_64"):
+    """A PATH with the tools set-up uses and fake Pythons that only tell their version."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "python3").symlink_to(newer)
-    for tool in ("bash", "dirname", "cat", "env"):
+    for tool in ("bash", "dirname", "cat", "env", "sed", "grep", "rm", "mktemp"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    result = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], capture_output=True, text=True,
-                            env={"PATH": str(bin_dir), "PYTHON": "python3", "VENV": str(tmp_path / "venv")},
-                            timeout=60)
+    system, machine = uname.split()
+    (bin_dir / "uname").write_text(f'#!/bin/sh\n[ "$1" = -m ] && echo {machine} || echo {system}\n')
+    for name, version in pythons.items():
+        body = ("echo 'pyenv: python3.13: command not found' >&2; exit 127" if version == "shim"
+                else f"[ \"$1\" = -c ] && echo {version} && exit 0; echo 'fake python' >&2; exit 3")
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+    for f in bin_dir.iterdir():
+        if not f.is_symlink():
+            f.chmod(0o755)
+    return str(bin_dir)
+
+
+def run_setup(tmp_path, pythons, python=None, uname="Linux x86_64", venv=None):
+    env = {"PATH": fake_tools(tmp_path, pythons, uname), "VENV": str(venv or tmp_path / "venv")}
+    if python:
+        env["PYTHON"] = python
+    return subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
+@pytest.mark.parametrize("pythons, python, says", [
+    ({"python3": "3.14"}, "python3", "PYTHON=python3 is Python 3.14; the course needs Python 3.8-3.13"),
+    ({"python3.7": "3.7", "python3.11": "3.11"}, "python3.7", "is Python 3.7"),
+    ({"python3.13": "shim", "python3.11": "3.11"}, "python3.13", "PYTHON=python3.13 does not run"),
+    ({"python3.11": "3.11"}, "python3.13", "PYTHON=python3.13: no such command"),
+])
+def test_setup_uses_the_named_python_or_refuses_it_never_another(tmp_path, pythons, python, says):
+    result = run_setup(tmp_path, pythons, python)
     assert result.returncode == 1
-    assert "needs Python 3.8, 3.9, 3.10 or 3.11" in result.stderr
+    assert says in result.stderr
+    assert "using python3.11" not in result.stdout
+    assert not (tmp_path / "venv").exists()
+
+
+@pytest.mark.parametrize("pythons, python, chosen, reqs", [
+    ({"python3.11": "3.11", "python3.13": "3.13"}, None, "python3.11 (Python 3.11)", "requirements.txt"),
+    ({"python3.12": "3.12", "python3.13": "3.13"}, None, "python3.12 (Python 3.12)", "requirements-py312.txt"),
+    ({"python3.11": "3.11", "python3.13": "3.13"}, "python3.13", "python3.13 (Python 3.13)", "requirements-py312.txt"),
+    ({"python3.8": "3.8"}, "python3.8", "python3.8 (Python 3.8)", "requirements.txt"),
+])
+def test_setup_picks_the_pinned_set_from_the_python_it_uses(tmp_path, pythons, python, chosen, reqs):
+    result = run_setup(tmp_path, pythons, python)
+    assert f"setup: using {chosen} for " in result.stdout
+    assert f"; {reqs} (" in result.stdout
+    assert "fake python" in result.stderr  # the fake cannot make a venv: it stops there
+
+
+def test_setup_refuses_an_environment_made_with_another_python(tmp_path):
+    venv = tmp_path / "old"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("#!/bin/sh\necho 3.11\n")
+    (venv / "bin" / "python").chmod(0o755)
+    result = run_setup(tmp_path, {"python3.13": "3.13"}, "python3.13", venv=venv)
+    assert result.returncode == 1
+    assert "exists with Python 3.11, not 3.13" in result.stderr and "VENV=.venv-3.13" in result.stderr
+
+
+def test_setup_refuses_with_no_supported_python(tmp_path):
+    result = run_setup(tmp_path, {"python3": "3.14"})
+    assert result.returncode == 1
+    assert "needs Python 3.8-3.13" in result.stderr
     assert "conda env create -f environment.yml" in result.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+@pytest.mark.parametrize("uname, says", [
+    ("MINGW64_NT-10.0 x86_64", "WSL2"), ("Darwin arm64", "Colab or Binder"),
+])
+def test_setup_says_what_to_do_where_no_mxnet_wheel_exists(tmp_path, uname, says):
+    result = run_setup(tmp_path, {"python3.11": "3.11"}, uname=uname)
+    assert result.returncode == 1
+    assert says in result.stderr and "no mxnet 1.9.1 wheel" in result.stderr
     assert not (tmp_path / "venv").exists()
 
 
@@ -63,7 +147,7 @@ def test_gpu_wheel_choice(cuda, package):
 
 
 def test_threads_use_the_cores_we_are_given_unless_the_user_chose():
-    code = "import os, d2l_extras_threads; print(os.environ['OMP_NUM_THREADS'])"
+    code = "import os, d2l_extras_boot; d2l_extras_boot.start(); print(os.environ['OMP_NUM_THREADS'])"
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout) == len(os.sched_getaffinity(0))

@@ -1,0 +1,265 @@
+"""Start-up of every Python of the course, run before MXNet is imported.
+
+Two things, both before ``import mxnet``:
+
+* threads: MXNet's OpenMP pool reads ``OMP_NUM_THREADS`` once, when libmxnet is loaded;
+  on a 2-core machine its default used one core. :func:`configure_threads` sets it to the
+  cores this process may use, unless the user set a value or ``D2L_THREADS=default``
+  (keep MXNet's own choice; the benchmark's "book" path uses it).
+* NumPy names: mxnet 1.9.1 reads NumPy names that NumPy 1.24 and 2.0 removed, and fails
+  to import without them. :func:`restore_numpy_names` adds each one that is *missing*,
+  as NumPy's documented replacement, and records it (:func:`supplied_numpy_names`).
+  On NumPy 1.23.5 every name is still there and nothing is added.
+
+:func:`start` does both. It runs at interpreter start-up through a ``.pth`` file that
+scripts/setup.sh writes into the virtual environment (so notebook kernels, nbval, the
+runner and the launcher's workers get it), and ``import d2l_extras`` runs it too (conda,
+Colab). The NumPy part waits for the first ``import mxnet``, so a Python that never uses
+MXNet (pip, jupyter's server) does not pay for importing NumPy.
+"""
+import os
+import sys
+import types
+import warnings
+
+__all__ = ["cores_available", "configure_threads", "restore_numpy_names",
+           "supplied_numpy_names", "start", "mxnet_package", "in_colab", "setup_colab"]
+
+# name -> NumPy's documented replacement, as a description shown to the user
+NUMPY_REPLACEMENTS = {
+    # removed in NumPy 1.24 (deprecated in 1.20): the builtins they aliased
+    "bool": "bool", "int": "int", "float": "float", "complex": "complex",
+    "object": "object", "str": "str",
+    # removed in NumPy 2.0 (NEP 52)
+    "PZERO": "0.0", "NZERO": "-0.0", "PINF": "np.inf", "NINF": "-np.inf", "NAN": "np.nan",
+    "NaN": "np.nan", "Inf": "np.inf",
+    "alltrue": "np.all", "sometrue": "np.any", "round_": "np.round", "product": "np.prod",
+    "msort": "np.sort(a, axis=0)",
+    "compat": "Python 3's builtins (compat.basestring is str)",
+    # removed in NumPy 1.20 (NEP 32); NumPy < 2 answered with a function that raises
+    "mirr": "numpy_financial.mirr", "npv": "numpy_financial.npv", "pmt": "numpy_financial.pmt",
+    "ppmt": "numpy_financial.ppmt", "pv": "numpy_financial.pv", "rate": "numpy_financial.rate",
+}
+FINANCIAL = ("mirr", "npv", "pmt", "ppmt", "pv", "rate")
+
+_supplied = {}  # id(numpy module) -> (the module, names this layer added to it)
+
+
+def cores_available():
+    """Number of cores this process may run on (affinity-aware where the OS says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no sched_getaffinity
+        return os.cpu_count() or 1
+
+
+def configure_threads():
+    """Set OMP_NUM_THREADS to the available cores unless the user chose a value.
+
+    Returns
+    -------
+    int or None
+        The number of threads MXNet will use, or None with ``D2L_THREADS=default``.
+    """
+    if os.environ.get("D2L_THREADS") == "default":
+        return None
+    os.environ.setdefault("OMP_NUM_THREADS", str(cores_available()))
+    return int(os.environ["OMP_NUM_THREADS"])
+
+
+def _financial_stub(name):
+    message = (f"numpy.{name} was removed from NumPy in version 1.20 (NEP 32); "
+               f"use numpy_financial.{name} instead (pip install numpy-financial)")
+
+    def removed(*args, **kwargs):
+        raise RuntimeError(message)
+
+    removed.__name__ = removed.__qualname__ = name
+    removed.__doc__ = message
+    return removed
+
+
+def _replacement(np, name):
+    """The value NumPy documents in place of ``np.<name>``."""
+    import builtins
+
+    if name in ("bool", "int", "float", "complex", "object", "str"):
+        return getattr(builtins, name)
+    if name in FINANCIAL:
+        return _financial_stub(name)
+    if name == "msort":
+        def msort(a):
+            """Return a copy of an array sorted along the first axis (``np.sort(a, axis=0)``)."""
+            return np.sort(a, axis=0)
+        return msort
+    if name == "compat":  # numpy.compat's Python 2 names; mxnet reads compat.basestring
+        return types.SimpleNamespace(basestring=str, unicode=str, long=int, integer_types=(int,))
+    return {"PZERO": lambda: 0.0, "NZERO": lambda: -0.0, "PINF": lambda: np.inf,
+            "NINF": lambda: -np.inf, "NAN": lambda: np.nan, "NaN": lambda: np.nan,
+            "Inf": lambda: np.inf, "alltrue": lambda: np.all,
+            "sometrue": lambda: np.any, "round_": lambda: np.round,
+            "product": lambda: np.prod}[name]()
+
+
+def _has(np, name):
+    # NumPy < 2 answers deprecated names through a module __getattr__ that warns.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            getattr(np, name)
+        except AttributeError:
+            return False
+    return True
+
+
+def restore_numpy_names(np=None):
+    """Add to NumPy each name mxnet 1.9.1 reads that this NumPy no longer has.
+
+    Parameters
+    ----------
+    np : module, optional
+        The NumPy module (or a stand-in namespace, for tests); default ``numpy``.
+
+    Returns
+    -------
+    tuple of str
+        The names added by this call (empty on NumPy 1.23.5, or when already done).
+    """
+    if np is None:
+        import numpy as np
+    added = []
+    for name in NUMPY_REPLACEMENTS:
+        if not _has(np, name):
+            setattr(np, name, _replacement(np, name))
+            added.append(name)
+    _supplied.setdefault(id(np), (np, []))[1].extend(added)
+    return tuple(added)
+
+
+def supplied_numpy_names(np=None):
+    """Names that :func:`restore_numpy_names` added to NumPy in this process, in order.
+
+    Returns
+    -------
+    dict
+        ``{name: replacement}``, e.g. ``{'PZERO': '0.0', ...}``; empty on NumPy 1.23.5.
+    """
+    if np is None:
+        np = sys.modules.get("numpy")
+        if np is None:
+            return {}
+    return {name: NUMPY_REPLACEMENTS[name] for name in _supplied.get(id(np), (np, []))[1]}
+
+
+class _BeforeMXNet:
+    """Import hook: restore NumPy's names just before the first ``import mxnet``."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == "mxnet":
+            _remove_hook()
+            restore_numpy_names()
+        return None  # let the usual finders import it
+
+
+def _remove_hook():
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _BeforeMXNet)]
+
+
+def start():
+    """Configure threads, and restore NumPy's names before MXNet loads (now if it is loaded)."""
+    configure_threads()
+    if "mxnet" in sys.modules or "numpy" in sys.modules:
+        _remove_hook()
+        restore_numpy_names()
+    elif not any(isinstance(f, _BeforeMXNet) for f in sys.meta_path):
+        sys.meta_path.insert(0, _BeforeMXNet())
+
+
+# ---------------------------------------------------------------- MXNet wheel and Colab
+# CUDA builds published for mxnet 1.9.1, oldest first (cu117 is the last one built).
+CUDA_WHEELS = [(10, 1), (10, 2), (11, 0), (11, 2), (11, 3), (11, 4), (11, 5), (11, 6), (11, 7)]
+
+
+def driver_cuda_version():
+    """(major, minor) of the CUDA version the NVIDIA driver supports, or None."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("nvidia-smi") is None:
+        return None
+    try:
+        out = subprocess.run(["nvidia-smi"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"CUDA Version:\s*(\d+)\.(\d+)", out)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def mxnet_package(cuda=None):
+    """The mxnet 1.9.1 package for a driver's CUDA version: ``mxnet`` (CPU, for None) or
+    the newest ``mxnet-cu1xx`` not newer than the driver's CUDA."""
+    fitting = [v for v in CUDA_WHEELS if cuda is not None and v <= tuple(cuda)]
+    return "mxnet" if not fitting else "mxnet-cu%d%d" % fitting[-1]
+
+
+def in_colab():
+    """True inside Google Colab (its module is loaded, or its runtime's variable is set)."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+# Imported by d2l or mxnet and preinstalled in Colab; installed only where missing.
+COLAB_IMPORTS = {"pandas": "pandas", "requests": "requests", "IPython": "ipython",
+                 "matplotlib": "matplotlib", "matplotlib_inline": "matplotlib-inline",
+                 "setuptools": "setuptools"}
+
+
+def setup_colab(cuda="detect", pip=None):
+    """Install MXNet 1.9.1 and d2l 1.0.3 into this (Colab) Python without touching NumPy.
+
+    Both are installed with ``--no-deps`` (their metadata asks for NumPy < 2 and
+    d2l's exact pins); the packages they import are installed only where missing, with
+    NumPy held at its installed version. No runtime restart is needed: NumPy is not
+    changed, and :func:`start` restores the names mxnet reads before it is imported.
+
+    Parameters
+    ----------
+    cuda : "detect", None or (major, minor)
+        The driver's CUDA version (``"detect"``: ask ``nvidia-smi``; None: CPU wheel).
+    pip : list of str, optional
+        The pip command (default: this Python's ``-m pip``).
+
+    Returns
+    -------
+    list of str
+        The requirements it installed (empty when everything was there).
+    """
+    import importlib
+    import importlib.metadata as metadata
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    pip = pip or [sys.executable, "-m", "pip", "install", "-q"]
+    if cuda == "detect":
+        cuda = driver_cuda_version()
+    wanted = [mxnet_package(cuda) + "==1.9.1", "d2l==1.0.3"]
+    installed = {}
+    for req in wanted:
+        name, version = req.split("==")
+        try:
+            installed[req] = metadata.version(name) == version
+        except metadata.PackageNotFoundError:
+            installed[req] = False
+    todo = [r for r in wanted if not installed[r]]
+    missing = [pkg for mod, pkg in COLAB_IMPORTS.items() if importlib.util.find_spec(mod) is None]
+    if todo:
+        subprocess.run(pip + ["--no-deps"] + todo, check=True)
+    if missing:
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as hold:
+            hold.write("numpy==%s\n" % metadata.version("numpy"))
+        subprocess.run(pip + ["-c", hold.name] + missing, check=True)
+        os.unlink(hold.name)
+    importlib.invalidate_caches()
+    start()
+    return todo + missing
