@@ -16,7 +16,7 @@ from .display import Display, LivePlot, ProgressBar
 from .profiles import PROFILES, Settings, get_profile, get_settings, settings_table
 from .recipe import Recipe
 from .sections import NOTEBOOKS, SECTIONS
-from .results import build_dir, load_results, save_result
+from .results import book_comparison, build_dir, load_results, save_result
 from .summary import LayerSummary, count_parameters, layer_summary
 from .training import History, TrainingDivergedError, evaluate_accuracy, fit, make_initializer, set_seed
 
@@ -27,7 +27,7 @@ __all__ = [
     "describe_devices", "get_devices", "num_gpus", "try_all_gpus", "try_gpu",
     "Display", "LivePlot", "ProgressBar",
     "PROFILES", "Settings", "get_profile", "get_settings", "settings_table", "Recipe", "NOTEBOOKS", "SECTIONS",
-    "build_dir", "load_results", "save_result",
+    "book_comparison", "build_dir", "load_results", "save_result",
     "LayerSummary", "count_parameters", "layer_summary",
     "History", "TrainingDivergedError", "evaluate_accuracy", "fit", "make_initializer", "set_seed",
 ]

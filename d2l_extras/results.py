@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["build_dir", "save_result", "load_results", "atomic_write_text"]
+__all__ = ["build_dir", "save_result", "load_results", "atomic_write_text", "book_comparison"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +56,42 @@ def load_results(folder=None):
     """``{name: result}`` of every result in ``folder`` (default: the build folder's results/)."""
     folder = Path(folder) if folder is not None else build_dir() / "results"
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+class BookComparison:
+    """The book's settings and published results beside this run's, as a small text table."""
+
+    def __init__(self, section, history, settings, profile):
+        from .sections import TRAIN_SIZE, section as get_section
+
+        self.sec, self.history, self.settings, self.profile = get_section(section), history, settings, profile
+        self._train_size = TRAIN_SIZE
+
+    def rows(self):
+        """(what, book, this run) text triples."""
+        book, ours, s, h = self.sec.book_result, self.history.final, self.settings, self.history
+        n = lambda v, spec: "—" if v is None else format(v, spec)  # noqa: E731
+        get = lambda key: getattr(book, key) if book else None  # noqa: E731
+        size = lambda st: f"{st.resize}×{st.resize}"  # noqa: E731
+        return [
+            ("input", size(self.sec.book), size(s)),
+            ("epochs × images", f"{self.sec.book.num_epochs} × {self._train_size:,}",
+             f"{len(h)} × {getattr(s, 'subset', None) or self._train_size:,}"),
+            ("train_loss", n(get("train_loss"), ".3f"), n(ours["train_loss"], ".3f")),
+            ("train_acc", n(get("train_acc"), ".3f"), n(ours["train_acc"], ".3f")),
+            ("test_acc", n(get("test_acc"), ".3f"), n(ours["test_acc"], ".3f")),
+            ("examples/s", n(get("examples_per_sec"), ",.0f"), n(h.examples_per_sec, ",.0f")),
+        ]
+
+    def __repr__(self):
+        head = ("", "book (V100)" if self.sec.book_result else "book", f"this run ({self.profile})")
+        lines = [f"{a:<16}{b:>16}{c:>20}" for a, b, c in [head, *self.rows()]]
+        if self.sec.book_result is None:
+            lines.append("The book publishes no results for this network: only its settings are shown.")
+        lines.append(f"this run: {self.history.devices}")
+        return "\n".join(lines)
+
+
+def book_comparison(section, history, settings, profile):
+    """The book's settings and published results (``sections.SECTIONS``) beside this run's."""
+    return BookComparison(section, history, settings, profile)
