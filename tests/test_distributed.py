@@ -113,6 +113,7 @@ def load_params(path):
     return {k: v.asnumpy() for k, v in npx.load(str(path)).items()}
 
 
+@pytest.mark.slow
 def test_dist_sync_two_workers_agree_and_learn(tmp_path, port):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
@@ -148,6 +149,7 @@ def test_dist_sync_two_workers_agree_and_learn(tmp_path, port):
         onp.testing.assert_allclose(p0[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
 
 
+@pytest.mark.slow
 def test_dist_async_trains(tmp_path, port, capsys):
     """dist_async: the server applies each worker's gradient as it comes; no worker waits.
 

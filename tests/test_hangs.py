@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,7 @@ def test_make_test_bounds_every_cell_and_the_whole_command():
     assert re.search(r"timeout --signal=INT --kill-after=\d+ \d+", out)
 
 
+@pytest.mark.slow
 def test_stuck_cell_fails_with_notebook_and_cell_named(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import time\ntime.sleep(600)")]

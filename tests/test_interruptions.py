@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # child processes that train, killed and resumed
+
 CHILD = textwrap.dedent("""
     import json, os, sys, time
     import d2l_extras as dx

@@ -40,6 +40,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_unauthenticated_requests_are_refused(tmp_path):
     port = free_port()
     cmd = lab_command() + [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]

@@ -55,7 +55,9 @@ def get_model_initialized(name):
     return net
 
 
-@pytest.mark.parametrize("name", NETWORKS)
+# Networks over 100,000 parameters take seconds each to initialize, save and load.
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow] if _section(n).parameters[n] > 100_000 else [])
+                                  for n in NETWORKS])
 def test_save_and_load_round_trip(name, tmp_path):
     size = _section(name).min_resize
     X = np.random.uniform(size=(2, 1, size, size))

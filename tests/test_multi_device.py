@@ -47,6 +47,7 @@ def params(net, ctx):
     return {name: p.data(ctx).asnumpy() for name, p in net._collect_params_with_prefix().items()}
 
 
+@pytest.mark.slow  # trains twice
 def test_two_contexts_match_one_device(loaders):
     import numpy as onp
 

@@ -9,6 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow  # executes notebooks, twice each
+
 ROOT = Path(__file__).resolve().parent.parent
 FINAL_LINE = re.compile(r"loss \d+\.\d+, train acc \d+\.\d+, test acc \d+\.\d+")
 

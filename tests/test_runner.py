@@ -29,6 +29,7 @@ def run(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_runs_writes_summary_and_skips_what_is_done(tmp_path):
     good = notebook(tmp_path / "01_tiny.ipynb", RESULT_CELL)
     build = tmp_path / "build"
@@ -49,6 +50,7 @@ def test_runs_writes_summary_and_skips_what_is_done(tmp_path):
     assert "skipped" not in other_profile.stdout
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_is_named_and_not_written(tmp_path):
     bad = notebook(tmp_path / "02_bad.ipynb", "raise RuntimeError('broken network')")
     good = notebook(tmp_path / "03_good.ipynb", "print('fine')")
@@ -61,6 +63,7 @@ def test_a_failing_notebook_is_named_and_not_written(tmp_path):
     assert (build / "notebooks" / "03_good.ipynb").exists(), "one failure must not stop the others"
 
 
+@pytest.mark.slow
 def test_missing_notebook_and_bad_profile_are_clear(tmp_path):
     assert "no such notebook" in run(tmp_path / "nope.ipynb", "--build", tmp_path).stderr
     assert "choose one of: quick, cpu, full" in run("--profile", "fast", "--build", tmp_path).stderr
@@ -86,6 +89,7 @@ def executed_copy(source, build, profile, stale=False):
     nbformat.write(nb, str(build / "notebooks" / source.name))
 
 
+@pytest.mark.slow
 def test_publishing_outputs_copies_only_runs_of_the_current_source(tmp_path):
     a = notebook(tmp_path / "01_a.ipynb", "print('a')")
     b = notebook(tmp_path / "02_b.ipynb", "print('b')")
@@ -164,6 +168,7 @@ def test_an_edited_notebook_retrains_an_unchanged_one_resumes_and_force_starts_a
     assert len(list(folder.glob("fit-*"))) == 1, "--force kept the checkpoints it replaced"
 
 
+@pytest.mark.slow
 def test_the_kernel_gets_the_runs_context_and_the_runner_keeps_its_own(tmp_path, monkeypatch):
     import os
 
