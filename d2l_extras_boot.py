@@ -9,7 +9,8 @@ Two things, both before ``import mxnet``:
 * NumPy names: mxnet 1.9.1 reads NumPy names that NumPy 1.24 and 2.0 removed, and fails
   to import without them. :func:`restore_numpy_names` adds each one that is *missing*,
   as NumPy's documented replacement, and records it (:func:`supplied_numpy_names`).
-  On NumPy 1.23.5 every name is still there and nothing is added.
+  On NumPy 2, :func:`restore_scalar_repr` also prints NumPy scalars as NumPy 1 did, which
+  mxnet needs to pass them to its C library. On NumPy 1.23.5 nothing is changed.
 
 :func:`start` does both. It runs at interpreter start-up through a ``.pth`` file that
 scripts/setup.sh writes into the virtual environment (so notebook kernels, nbval, the
@@ -23,7 +24,7 @@ import types
 import warnings
 
 __all__ = ["cores_available", "configure_threads", "restore_numpy_names",
-           "supplied_numpy_names", "start", "mxnet_package", "in_colab", "setup_colab"]
+           "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package", "in_colab", "setup_colab"]
 
 # name -> NumPy's documented replacement, as a description shown to the user
 NUMPY_REPLACEMENTS = {
@@ -151,13 +152,43 @@ def supplied_numpy_names(np=None):
     return {name: NUMPY_REPLACEMENTS[name] for name in _supplied.get(id(np), (np, []))[1]}
 
 
+def restore_scalar_repr(np=None):
+    """On NumPy 2, print NumPy scalars as NumPy 1 did (``32``, not ``np.int64(32)``).
+
+    mxnet 1.9.1 passes operator parameters to its C library as text made by ``str()``; on
+    NumPy 2 a list of NumPy integers becomes ``'[0, np.int64(32)]'``, which the library
+    rejects (``split_and_load`` across devices fails this way). NumPy's documented switch
+    for code that needs the old form is ``np.set_printoptions(legacy="1.25")``. Nothing is
+    changed on NumPy 1, nor when the printing options already ask for a legacy form.
+
+    Returns
+    -------
+    bool
+        True if this call switched the scalar printing.
+    """
+    if np is None:
+        import numpy as np
+    version = getattr(np, "__version__", "0")
+    if not hasattr(np, "set_printoptions") or int(version.split(".")[0]) < 2:
+        return False
+    if np.get_printoptions().get("legacy", False) is not False:
+        return False
+    np.set_printoptions(legacy="1.25")
+    return True
+
+
+def _restore_all():
+    restore_numpy_names()
+    restore_scalar_repr()
+
+
 class _BeforeMXNet:
     """Import hook: restore NumPy's names just before the first ``import mxnet``."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname == "mxnet":
             _remove_hook()
-            restore_numpy_names()
+            _restore_all()
         return None  # let the usual finders import it
 
 
@@ -170,7 +201,7 @@ def start():
     configure_threads()
     if "mxnet" in sys.modules or "numpy" in sys.modules:
         _remove_hook()
-        restore_numpy_names()
+        _restore_all()
     elif not any(isinstance(f, _BeforeMXNet) for f in sys.meta_path):
         sys.meta_path.insert(0, _BeforeMXNet())
 

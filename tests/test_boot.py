@@ -148,3 +148,23 @@ def test_colab_setup_installs_mxnet_and_d2l_without_dependencies(monkeypatch):
     assert calls == []
     assert boot.setup_colab(cuda=(12, 2), pip=["pip", "install"]) == ["mxnet-cu117==1.9.1"]
     assert calls == [["pip", "install", "--no-deps", "mxnet-cu117==1.9.1"]]
+
+
+def test_numpy_2_scalars_print_as_mxnet_needs_them():
+    """mxnet passes operator parameters as str(); NumPy 2's 'np.int64(32)' would be rejected."""
+    import mxnet  # noqa: F401  (the start-up hook runs before it)
+
+    assert str([np.int64(0), np.int64(32)]) == "[0, 32]"
+    if numpy_version() < (2, 0):
+        assert np.get_printoptions()["legacy"] is False, "nothing may change on NumPy 1"
+
+
+def test_scalar_printing_is_switched_only_on_numpy_2():
+    calls = []
+    for version, switched in (("1.23.5", False), ("2.2.6", True)):
+        fake = types.ModuleType("fake_numpy")
+        fake.__version__ = version
+        fake.get_printoptions = lambda: {"legacy": False}
+        fake.set_printoptions = lambda **kw: calls.append(kw)
+        assert boot.restore_scalar_repr(fake) is switched
+    assert calls == [{"legacy": "1.25"}]
