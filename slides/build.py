@@ -1,6 +1,6 @@
 """Build the course's reveal.js slides, one deck per notebook and language, and their PDFs.
 
-    python slides/build.py                  # every notebooks/0[0-8]_*.ipynb, both languages, PDFs
+    python slides/build.py                  # every notebook of the course, both languages, PDFs
     python slides/build.py --no-pdf         # HTML only (no Chromium needed)
     python slides/build.py --out /tmp/s notebooks/05_batch_norm.ipynb
 
@@ -12,13 +12,15 @@ Writes, under --out (default slides/):
     vendor/                            reveal.js, require.js, jQuery, MathJax from the npm registry
                                        (fetched once into slides/vendor/, then copied)
 
-Every deck works offline from disk: nothing is loaded from the network. The other
+The notebooks, their order and their titles in each language come from the course's table
+(d2l_extras.sections.NOTEBOOKS). Every deck works offline from disk: nothing is loaded from
+the network. The other
 language's cells are removed by tag (TagRemovePreprocessor: lang-en in the Vietnamese
 deck and the reverse) as are `ci` cells; `skip` cells never reach a slide and `notes`
 cells become reveal.js speaker notes (press S in a deck).
 
-Independent of d2l_extras: only the standard library, nbformat, nbconvert and, for the
-PDFs, the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
+Needs the course package for its table of notebooks, nbformat, nbconvert and, for the PDFs,
+the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
 """
 from __future__ import annotations
 
@@ -40,11 +42,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the course package, also where it is not installed
+
+from d2l_extras.sections import NOTEBOOKS, notebook_paths  # noqa: E402
+
 TEMPLATE_DIR = HERE / "templates"
 TEMPLATE_NAME = "course_reveal"
 LANGS = ("vi", "en")
 LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}
-NOTEBOOK_GLOB = "0[0-8]_*.ipynb"
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 
 # npm packages copied into vendor/: name -> (version, sha512 integrity of the tarball,
@@ -174,13 +179,17 @@ def count_slides(nb, lang) -> int:
     return 1 + sum(slide_type(c) in ("slide", "subslide") for c in cells[1:])
 
 
-def deck_title(nb, lang, fallback):
+def deck_title(nb, lang, stem):
+    """The notebook's title in `lang` from the course's table, else its first heading."""
+    for record in NOTEBOOKS:
+        if record.stem == stem:
+            return record.title_vi if lang == "vi" else record.title
     for cell in language_cells(nb, lang):
         if cell.cell_type == "markdown":
             m = re.search(r"^\s*#+\s+(.+?)\s*#*\s*$", cell.source, re.M)
             if m:
                 return re.sub(r"[*_`]", "", m.group(1))
-    return fallback
+    return stem
 
 
 def make_exporter(lang):
@@ -234,31 +243,6 @@ def chromium_path():
     return None
 
 
-def launch_browser(playwright):
-    exe = chromium_path()
-    if exe is None:
-        raise RuntimeError("no Chromium found (apt-get install chromium, or set $CHROMIUM)")
-    return playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-
-
-def block_network(page, failed=None):
-    """Abort every request that is not file:// or data: (recorded in `failed`)."""
-    def route(r):
-        url = r.request.url
-        if url.startswith(("file:", "data:", "blob:", "about:")):
-            r.continue_()
-        else:
-            if failed is not None:
-                failed.append(url)
-            r.abort()
-    page.route("**/*", route)
-
-
-def open_deck(page, html_path: Path, query="", timeout=60_000):
-    page.goto(Path(html_path).resolve().as_uri() + query, wait_until="load", timeout=timeout)
-    page.wait_for_function("window.slidesReady === true", timeout=timeout)
-
-
 def print_pdfs(out: Path, decks, jobs=2):
     """Print every deck in reveal.js's ?print-pdf mode, `jobs` pages at a time."""
     import asyncio
@@ -305,7 +289,7 @@ def count_pdf_pages(path: Path) -> int:
 # --------------------------------------------------------------------------- index
 def write_index(out: Path, decks):
     rows = []
-    for nb_name in sorted({d["notebook"] for d in decks}):
+    for nb_name in dict.fromkeys(d["notebook"] for d in decks):  # in the order built
         cells = []
         for lang in LANGS:
             d = next((d for d in decks if d["notebook"] == nb_name and d["lang"] == lang), None)
@@ -342,7 +326,13 @@ speaker notes, <kbd>Esc</kbd> for the overview.</p>
 
 # --------------------------------------------------------------------------- main
 def find_notebooks(folder: Path):
-    return sorted(Path(folder).glob(NOTEBOOK_GLOB))
+    """The course's notebooks in `folder`, in reading order; a missing one is an error."""
+    paths = notebook_paths(folder)
+    missing = [p.name for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"slides: the course's table (d2l_extras/sections.py) lists "
+                                f"{', '.join(missing)}, not found in {folder}")
+    return paths
 
 
 def build(notebooks, out: Path, langs=LANGS, pdf=True, jobs=2):
@@ -369,16 +359,17 @@ def build(notebooks, out: Path, langs=LANGS, pdf=True, jobs=2):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", type=Path,
-                    help=f"notebooks to convert (default: notebooks/{NOTEBOOK_GLOB})")
+                    help="notebooks to convert (default: every notebook of the course's table)")
     ap.add_argument("--out", type=Path, default=HERE, help="output folder (default: slides/)")
     ap.add_argument("--lang", choices=LANGS, action="append", help="only this language (repeatable)")
     ap.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDFs")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
                     help="decks printed to PDF at the same time (default: cores, at most 4)")
     args = ap.parse_args(argv)
-    notebooks = args.notebooks or find_notebooks(ROOT / "notebooks")
-    if not notebooks:
-        raise SystemExit(f"slides: no notebooks/{NOTEBOOK_GLOB} to convert")
+    try:
+        notebooks = args.notebooks or find_notebooks(ROOT / "notebooks")
+    except FileNotFoundError as err:
+        raise SystemExit(str(err)) from None
     build(notebooks, args.out, tuple(args.lang or LANGS), args.pdf, args.jobs)
 
 

@@ -1,6 +1,7 @@
 """The slides (`make slides`, slides/build.py): every deck in both languages, offline.
 
-Builds every notebooks/0[0-8]_*.ipynb there is, plus a small fixture notebook made here
+Builds every notebook of the course's table (d2l_extras.sections.NOTEBOOKS), plus a small
+fixture notebook made here
 (a $$ formula, both languages, notes, a fragment, a ci cell, a PNG output, an overflowing
 slide), into a temporary folder with their PDFs, then opens each deck from disk in headless
 Chromium with every non-file:// request aborted and checks it.
@@ -12,11 +13,9 @@ that is neither `skip` nor `notes` always opens one whatever its type. `fragment
 `notes` and `skip` cells never start a slide. The PDF has exactly one page per slide.
 
 Without Chromium (or the playwright package) the browser tests skip, except in CI (CI=true)
-where they fail.
+where they fail. The tests that build or open decks are marked `browser` and `slow`.
 """
-import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,35 +26,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from d2l_extras.profiles import settings_table
+from d2l_extras.sections import NOTEBOOKS
+from slides_helpers import ROOT, DeckPage, build, launch_browser, need_browser
 
-ROOT = Path(__file__).resolve().parents[1]
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 LANGS = ("vi", "en")
-
-_spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
-build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build)
-
 FIXTURE_NAME = "99_slides_fixture"
 CI_MARKER = "CI_ONLY_BOOKKEEPING_7f3a"
-
-
-def _missing_browser_reason():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright==1.65.2)"
-    if build.chromium_path() is None:
-        return "no Chromium (apt-get install chromium, or set $CHROMIUM)"
-    return None
-
-
-def need_browser():
-    reason = _missing_browser_reason()
-    if reason:
-        if IN_CI:
-            pytest.fail(f"slides tests need a browser in CI: {reason}")
-        pytest.skip(reason)
 
 
 # ----------------------------------------------------------------- fixture notebook
@@ -168,32 +144,9 @@ def built(tmp_path_factory):
 def browser(built):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = build.launch_browser(p)
+        b = launch_browser(p)
         yield b
         b.close()
-
-
-class DeckPage:
-    """A deck opened from disk with the network blocked, and what went wrong."""
-
-    def __init__(self, browser, path):
-        self.context = browser.new_context(viewport={"width": build.SLIDE_WIDTH, "height": build.SLIDE_HEIGHT})
-        self.page = self.context.new_page()
-        self.errors, self.blocked, self.failed = [], [], []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: r.url not in self.blocked and self.failed.append(
-            f"{r.url}: {r.failure}"))
-        build.block_network(self.page, self.blocked)
-        try:
-            build.open_deck(self.page, path, timeout=60_000)
-        except Exception as e:
-            self.close()
-            raise AssertionError(f"{path.name} never got ready ({e}); console errors {self.errors}, "
-                                 f"blocked {self.blocked}, failed {self.failed}") from None
-
-    def close(self):
-        self.context.close()
 
 
 # ----------------------------------------------------------------- tests without a browser
@@ -229,6 +182,7 @@ def test_notebooks_follow_slide_conventions():
         assert expected_slides(nb, "vi") == expected_slides(nb, "en"), path.name
 
 
+@pytest.mark.slow  # starts jupyter twice
 def test_rise_extension_enabled_for_make_lab():
     """`make lab` runs .venv/bin/jupyter lab: RISE (slides in JupyterLab) is installed and on."""
     jupyter = str(Path(sys.executable).with_name("jupyter"))
@@ -240,7 +194,30 @@ def test_rise_extension_enabled_for_make_lab():
     assert re.search(r"jupyterlab_rise \S+ OK", server), server
 
 
+def test_every_notebook_of_the_table_gets_a_deck():
+    assert [p.stem for p in notebooks_under_test()] == [nb.stem for nb in NOTEBOOKS]
+    assert {"vi/09_data_parallel", "en/09_data_parallel"} <= set(DECK_IDS)
+
+
+def test_titles_and_index_follow_the_table_in_each_language(tmp_path):
+    """No browser: the fixture and notebook 09, HTML only; the index keeps the order given."""
+    fixture = make_fixture_notebook(tmp_path / f"{FIXTURE_NAME}.ipynb")
+    decks = build.build([fixture, ROOT / "notebooks" / "09_data_parallel.ipynb"], tmp_path / "out", pdf=False)
+    titles = {(Path(d["notebook"]).stem, d["lang"]): d["title"] for d in decks}
+    table = next(nb for nb in NOTEBOOKS if nb.stem == "09_data_parallel")
+    assert titles[table.stem, "vi"] == table.title_vi and titles[table.stem, "en"] == table.title
+    assert titles[FIXTURE_NAME, "vi"] == "Chuẩn hóa theo batch"  # not in the table: its first heading
+    assert titles[FIXTURE_NAME, "en"] == "Batch normalization"
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><th>(\d\d)</th>", index)
+    assert rows == ["99", "09"]
+    for (stem, lang), title in titles.items():
+        assert f'<td lang="{lang}"><a href="{lang}/{stem}.html">{title}</a>' in index
+
+
 # ----------------------------------------------------------------- tests of the built decks
+@pytest.mark.browser
+@pytest.mark.slow
 def test_index_links_every_deck_and_pdf(built):
     index = (built["out"] / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'href="([^"]+)"', index))
@@ -251,6 +228,8 @@ def test_index_links_every_deck_and_pdf(built):
     assert len(manifest) == len(built["decks"]) == len(DECK_IDS)
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_decks_load_nothing_from_the_network(built):
     """No script, style sheet, image or frame from the network in any deck (hyperlinks in
     the text are fine: following one is the reader's choice); the browser test sees the rest."""
@@ -264,6 +243,8 @@ def test_decks_load_nothing_from_the_network(built):
         assert "import mermaid" not in text
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("deck_id", DECK_IDS)
 def test_deck(built, browser, deck_id):
     deck = built["decks"][deck_id]

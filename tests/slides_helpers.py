@@ -1,0 +1,82 @@
+"""What the slide tests need besides slides/build.py: the build module, a browser, decks opened offline."""
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def load_build():
+    """slides/build.py as a module (slides/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = load_build()
+
+
+def missing_browser_reason():
+    """Why no browser test can run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright==1.65.2)"
+    if build.chromium_path() is None:
+        return "no Chromium (apt-get install chromium, or set $CHROMIUM)"
+    return None
+
+
+def need_browser():
+    """Skip without a browser, except in CI (CI=true) where that is a failure."""
+    reason = missing_browser_reason()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"slides tests need a browser in CI: {reason}")
+        pytest.skip(reason)
+
+
+def launch_browser(playwright):
+    """The system Chromium, headless, with the build's arguments."""
+    return playwright.chromium.launch(executable_path=build.chromium_path(), args=build.CHROMIUM_ARGS)
+
+
+def block_network(page, failed=None):
+    """Abort every request that is not file:, data:, blob: or about: (recorded in `failed`)."""
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            if failed is not None:
+                failed.append(url)
+            r.abort()
+    page.route("**/*", route)
+
+
+class DeckPage:
+    """A deck opened from disk at the slide size with the network blocked, and what went wrong."""
+
+    def __init__(self, browser, path, timeout=60_000):
+        self.context = browser.new_context(viewport={"width": build.SLIDE_WIDTH, "height": build.SLIDE_HEIGHT})
+        self.page = self.context.new_page()
+        self.errors, self.blocked, self.failed = [], [], []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: r.url not in self.blocked and self.failed.append(
+            f"{r.url}: {r.failure}"))
+        block_network(self.page, self.blocked)
+        try:
+            self.page.goto(Path(path).resolve().as_uri(), wait_until="load", timeout=timeout)
+            self.page.wait_for_function("window.slidesReady === true", timeout=timeout)
+        except Exception as e:
+            self.close()
+            raise AssertionError(f"{Path(path).name} never got ready ({e}); console errors {self.errors}, "
+                                 f"blocked {self.blocked}, failed {self.failed}") from None
+
+    def close(self):
+        self.context.close()
