@@ -150,7 +150,7 @@ def fmt_plain(v, lang):
     return f"{v:g}".replace(".", ",") if lang == "vi" else f"{v:g}"
 
 
-WORDS = {"vi": {3: "ba", 8: "tám"}, "en": {3: "three", 8: "eight"}}
+WORDS = {"vi": {3: "ba", 8: "tám", 20: "hai mươi"}, "en": {3: "three", 8: "eight", 20: "twentieth"}}
 
 
 def fmt_word(v, lang):
@@ -275,8 +275,12 @@ CLAIMS = [
            where="profiles: nin book settings"),
     *claim(N, "ln 10 ≈ {0}", "ln 10 ≈ {0}",
            lambda: out(N, "cell-34", r"random guessing: ([\d.]+)"), fmt=fmt_dec(3), where="03 loss output"),
-    *claim(N, "(và tốc độ học lớn hơn, {0})", "(and a larger learning rate, {0})",
-           lambda: setting("nin", "full", "lr"), fmt=fmt_plain, where="profiles: nin book lr"),
+    *claim(N, "tốc độ học lớn hơn: {0} thay vì {1} của AlexNet", "a larger learning rate: {0} against AlexNet's {1}",
+           lambda: (setting("nin", "full", "lr"), setting("alexnet", "full", "lr")), fmt=fmt_plain,
+           where="profiles: nin and alexnet book lr"),
+    *claim(N, "với chưa đến một phần {0} số tham số", "with less than a {0} of its parameters",
+           lambda: int(out(N, "cell-26", r"ratio\s+([\d.]+)") // 10 * 10), fmt=fmt_word,
+           where="03 ratio output, tens below"),
     *claim(N, "một epoch trên {0} ảnh (cấu hình `quick`)", "a single epoch on {0} images (the `quick` profile)",
            lambda: setting("nin", "quick", "subset"), where="profiles: nin quick subset"),
     *claim(N, "trên {0} ảnh kiểm tra (mỗi lớp {1} ảnh)", "on the {0} test images ({1} of each)",
