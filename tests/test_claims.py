@@ -422,6 +422,8 @@ CLAIMS = [
            "**1 epoch on {0} images** and tested on {1}",
            lambda: (code("08_comparison", "9a13faa4", r"subset=(\d+)"),
                     code("08_comparison", "9a13faa4", r"test_subset=(\d+)")), where="08 QUICK_BUDGET"),
+    *claim("08_comparison", "chỉ cho mỗi mạng một epoch trên {0} ảnh", "gives each network one epoch on {0} images",
+           lambda: code("08_comparison", "9a13faa4", r"subset=(\d+)"), where="08 QUICK_BUDGET"),
     *claim("08_comparison", "so với {0} triệu (ảnh 68×68) hay {1} triệu (ảnh 224×224)",
            "against AlexNet's {0} million (68×68 images) or {1} million (224×224)",
            lambda: (out(A, "cell-30", r"parameters at 68×68: ([\d,]+)") / 1e6, ALEX_TOTAL() / 1e6),
