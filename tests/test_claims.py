@@ -119,8 +119,20 @@ def ref_row(table_start, model):
     raise LookupError(f"reference.md: no row {model!r} after {table_start!r}")
 
 
+BOOK_RESULT_KEYS = {"AlexNet": "alexnet", "VGG-11 ratio 4": "vgg", "ResNet-18": "resnet"}
+
+
 def ref_result(model, column):
-    """A published result (train loss, train acc, test acc, examples/s) of reference.md."""
+    """A published result (train loss, train acc, test acc, examples/s) of reference.md.
+
+    Without reference.md next to the repository, the copy in the sections table
+    (``Section.book_result``, which cites it) is used when there is one.
+    """
+    if not REFERENCE.exists():
+        result = getattr(sections()[BOOK_RESULT_KEYS[model]], "book_result", None)
+        if result is None:
+            pytest.skip(f"{REFERENCE} is missing and the sections table has no published result for {model}")
+        return (result.train_loss, result.train_acc, result.test_acc, result.examples_per_sec)[column]
     return number(ref_row("## Published results", model)[1 + column])
 
 
