@@ -1,8 +1,11 @@
 """Benchmark: the book's training path against the course's, side by side in one run.
 
-    python scripts/bench.py [--nets lenet_bn,alexnet,resnet,densenet] [--test-subset N] [--epochs E]
+    python scripts/bench.py [--nets batch_norm,alexnet,resnet] [--test-subset N] [--epochs E]
 
-For each network, the same settings are trained twice, each in a fresh process:
+Networks are the sections of ``d2l_extras.sections.SECTIONS`` (by default all seven: AlexNet,
+VGG, NiN, GoogLeNet, LeNet-BN, ResNet-18, DenseNet), each named by its section key and
+trained on its section's ``quick`` settings. For each, the same settings are trained twice,
+each in a fresh process:
 
 - book:   exactly what ``d2l.load_data_fashion_mnist`` builds (per-image ``Resize`` +
           ``ToTensor`` in a ``gluon.data.DataLoader`` with ``d2l.get_dataloader_workers()``
@@ -23,13 +26,12 @@ import sys
 import time
 from pathlib import Path
 
+from d2l_extras.sections import SECTIONS
 from d2l_extras_boot import cores_available
 
 ROOT = Path(__file__).resolve().parent.parent
-# network key -> section whose notebook defines it. Both paths use that section's `quick`
-# settings (input size, batch size, learning rate, training images), enough updates for
-# the accuracies to say something: LeNet-BN 28×28, AlexNet 68×68, ResNet-18 and DenseNet 32×32.
-NETS = {"lenet_bn": "batch_norm", "alexnet": "alexnet", "resnet": "resnet", "densenet": "densenet"}
+# Both paths train a section's network on that section's `quick` settings (input size, batch
+# size, learning rate, training images): enough updates for the accuracies to say something.
 
 
 def worker(path, net_key, test_subset, epochs):
@@ -48,7 +50,7 @@ def worker(path, net_key, test_subset, epochs):
     from d2l_extras.training import set_seed
 
     npx.set_np()
-    section = NETS[net_key]
+    section = net_key
     settings = get_settings(section, "quick")
     size, batch_size, lr, subset = settings.resize, settings.batch_size, settings.lr, settings.subset
     (Xtr, ytr), (Xte, yte) = data.read_fashion_mnist("train"), data.read_fashion_mnist("test")
@@ -126,16 +128,17 @@ def run(path, net_key, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nets", default=",".join(NETS))
+    parser.add_argument("--nets", default=",".join(SECTIONS),
+                        help=f"comma-separated section keys (default: all of {', '.join(SECTIONS)})")
     parser.add_argument("--test-subset", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--worker", choices=["book", "course"])
     args = parser.parse_args()
     nets = args.nets.split(",")
-    unknown = [n for n in nets if n not in NETS]
+    unknown = [n for n in nets if n not in SECTIONS]
     if unknown:
-        sys.exit(f"bench: unknown network(s) {unknown}; choose from {', '.join(NETS)}")
+        sys.exit(f"bench: unknown network(s) {unknown}; choose from {', '.join(SECTIONS)}")
     if args.worker:
         return worker(args.worker, nets[0], args.test_subset, args.epochs)
 
@@ -153,7 +156,7 @@ def main():
         ratio = course["wall_examples_per_sec"] / book["wall_examples_per_sec"]
         # training FLOPs per example ≈ 3 × forward (forward + two backward products), 2 FLOPs per MAC
         gflops = course["reported_examples_per_sec"] * course["macs"] * 2 * 3 / 1e9
-        size = get_settings(NETS[net_key], "quick").resize
+        size = get_settings(net_key, "quick").resize
         print(f"{net_key:<10} {size:>5} {book['wall_examples_per_sec']:>10.1f} "
               f"{course['wall_examples_per_sec']:>12.1f} {ratio:>6.2f} {book['test_acc']:>8.3f} "
               f"{course['test_acc']:>10.3f} {gflops:>15.1f} {100 * gflops / peak:>6.1f}%", flush=True)
