@@ -44,7 +44,11 @@ def cell_source():
 
 
 def notebook_paths():
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """The lecture notebooks, from the course's table (d2l_extras.sections.NOTEBOOKS)."""
+    sys.path.insert(0, str(ROOT))
+    from d2l_extras.sections import notebook_paths as course_notebooks
+
+    return course_notebooks(ROOT / "notebooks")
 
 
 def badges():
