@@ -15,9 +15,7 @@ def vgg_block(num_convs, num_channels):
     blk.add(nn.MaxPool2D(pool_size=2, strides=2))
     return blk
 
-conv_arch = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
-
-
+# Argument checks of vgg() (hidden from the slides, which show the book's code).
 def check_conv_arch(conv_arch, input_size=None):
     """Raise ValueError unless conv_arch is (num_convs, num_channels) pairs of positive integers.
 
@@ -46,6 +44,8 @@ def check_conv_arch(conv_arch, input_size=None):
                          f'{input_size.bit_length() - 1} blocks for this input, or an input of at '
                          f'least {2 ** n}×{2 ** n}.')
     return size
+
+conv_arch = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
 
 
 def vgg(conv_arch):
