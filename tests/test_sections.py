@@ -11,6 +11,7 @@ is not a list of the course, nor are names each bound to a name of its own, `A, 
 """
 import ast
 import json
+import os
 import re
 from pathlib import Path
 
@@ -35,12 +36,10 @@ MAX_NAMES = 2
 def repository_files():
     """Python files, Makefiles, shell scripts and notebooks, outside hidden and generated folders."""
     found = [ROOT / ".ci" / "run"] if (ROOT / ".ci" / "run").is_file() else []
-    for path in sorted(ROOT.rglob("*")):
-        rel = path.relative_to(ROOT)
-        if any(part.startswith(".") or part in SKIPPED_DIRS or part.endswith(".egg-info") for part in rel.parts):
-            continue
-        if path.is_file() and (path.suffix in {".py", ".sh", ".ipynb"} or path.name == "Makefile"):
-            found.append(path)
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if not (d.startswith(".") or d in SKIPPED_DIRS or d.endswith(".egg-info")))
+        found += [Path(folder) / f for f in sorted(files)
+                  if f.endswith((".py", ".sh", ".ipynb")) or f == "Makefile"]
     return [p for p in found if p not in (THE_TABLE, Path(__file__).resolve())]
 
 
