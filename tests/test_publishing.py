@@ -110,7 +110,7 @@ AVOID = {
     "hạng mục (for a class: lớp)": r"hạng mục",
     "tỉ lệ (write tỷ lệ)": r"\btỉ lệ",
     "bias other than độ chệch": r"(hệ số điều chỉnh|độ dời|thiên lệch|thiên vị|\bđộ lệch\b(?! chuẩn))",
-    "bản đồ lớp / bản đồ đặc trưng (ánh xạ lớp / ánh xạ đặc trưng)": r"bản đồ (lớp|đặc trưng|của (\d+ )?lớp)",
+    "bản đồ for a map (ánh xạ lớp / ánh xạ đặc trưng)": r"\bbản đồ\b",
     "kiểm tra rằng (a calque of 'check that')": r"kiểm tra (\w+ ){0,3}rằng",
 }
 
@@ -173,3 +173,32 @@ def test_one_form_of_the_lecture_subtitle(path):
         pytest.xfail(f"{path.name} title cells (owned by the titles change) lack the subtitle "
                      f"'*Bài giảng \"Mạng nơ-ron tích chập hiện đại\", phần N: ….*' / "
                      f"'*Lecture \"Modern Convolutional Neural Networks\", part N: ….*': {wrong}")
+
+
+def _vietnamese_setting_texts():
+    try:
+        from d2l_extras.sections import SECTIONS
+    except ImportError:
+        from d2l_extras.profiles import SECTIONS
+    for key, sec in SECTIONS.items():
+        for profile, (_, _, vi) in sec.profiles.items():
+            yield f"{key} {profile} reason", vi
+        why = getattr(sec, "min_resize_why", None)
+        if isinstance(why, tuple):
+            yield f"{key} min_resize_why", why[1]
+
+
+def test_vietnamese_settings_texts_use_the_glossary():
+    """The settings table and the input-size error print these in Vietnamese decks too.
+
+    They live in d2l_extras/sections.py, owned by the sections change: what they get wrong is
+    reported as an expected failure naming each text, until that file is corrected.
+    """
+    wrong = []
+    for where, text in _vietnamese_setting_texts():
+        for word, pattern in AVOID.items():
+            match = re.search(pattern, text.lower())
+            if match is not None:
+                wrong.append(f"{where} uses {word!r}: ...{text[max(0, match.start() - 30):match.end() + 30]}...")
+    if wrong:
+        pytest.xfail("d2l_extras/sections.py: " + "; ".join(wrong))
