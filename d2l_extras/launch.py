@@ -4,7 +4,8 @@ Usage::
 
     python -m d2l_extras.launch [options] -- COMMAND [ARGS...]
 
-COMMAND is the training script each worker runs, e.g. ``python train.py``. In it,
+COMMAND is the training script each worker runs, e.g. ``python examples/train_dist.py``
+(the course's example worker). In it,
 ``kv = mx.kv.create('dist_sync')`` joins the job; ``kv.rank`` (0..num_workers-1) and
 ``kv.num_workers`` choose the worker's part of the data, and ``fit(..., kvstore=kv)``
 trains with it::
@@ -25,7 +26,7 @@ Three ways to start a job
 
 One machine (the default): everything runs here, on 127.0.0.1::
 
-    python -m d2l_extras.launch -n 2 -s 1 -- python train.py
+    python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py
 
 Several machines over ssh: the scheduler runs here, at ``--scheduler ADDRESS:PORT``
 (an address of this machine that the others can reach); one worker per entry of the
@@ -34,7 +35,7 @@ hosts. Every host needs the same working directory and Python path (a shared fil
 system, or the same checkout and virtual environment), and password-less ssh::
 
     python -m d2l_extras.launch --hosts 10.0.0.2,10.0.0.3 -s 2 \\
-        --scheduler 10.0.0.1:9091 -- python train.py
+        --scheduler 10.0.0.1:9091 -- python examples/train_dist.py
 
 By hand, one role per command (clusters without ssh, or to watch each node): start
 the scheduler first, then the servers and workers on their machines with the same
@@ -42,7 +43,7 @@ numbers; servers and workers wait at most --connect-timeout seconds for the sche
 
     python -m d2l_extras.launch --role scheduler --scheduler 10.0.0.1:9091 -n 2 -s 1
     python -m d2l_extras.launch --role server    --scheduler 10.0.0.1:9091 -n 2 -s 1
-    python -m d2l_extras.launch --role worker    --scheduler 10.0.0.1:9091 -n 2 -s 1 -- python train.py
+    python -m d2l_extras.launch --role worker    --scheduler 10.0.0.1:9091 -n 2 -s 1 -- python examples/train_dist.py
 
 Ports: the scheduler listens on PORT (default 9091); servers and workers listen on
 free ports that ps-lite picks, so the machines must accept TCP connections from each
@@ -341,7 +342,7 @@ def plan(args):
         )
     needs_command = args.role in (None, "worker")
     if needs_command and not command:
-        raise LaunchError("no worker command: add it after --, e.g. -- python train.py")
+        raise LaunchError("no worker command: add it after --, e.g. -- python examples/train_dist.py")
     if not needs_command and command:
         raise LaunchError(f"--role {args.role} runs no command; drop {shlex.join(command)!r}")
     host, port = parse_address(args.scheduler or "127.0.0.1")
