@@ -29,6 +29,7 @@ __all__ = ["cores_available", "configure_threads", "restore_numpy_names",
 # name -> NumPy's documented replacement, as a description shown to the user
 NUMPY_REPLACEMENTS = {
     # removed in NumPy 1.24 (deprecated in 1.20): the builtins they aliased
+    # (NumPy 2 has np.bool again, as np.bool_: then it is left alone)
     "bool": "bool", "int": "int", "float": "float", "complex": "complex",
     "object": "object", "str": "str",
     # removed in NumPy 2.0 (NEP 52)
@@ -42,6 +43,8 @@ NUMPY_REPLACEMENTS = {
     "ppmt": "numpy_financial.ppmt", "pv": "numpy_financial.pv", "rate": "numpy_financial.rate",
 }
 FINANCIAL = ("mirr", "npv", "pmt", "ppmt", "pv", "rate")
+# The line of the .pth file that runs start() when any Python of the environment starts.
+PTH_LINE = "import d2l_extras_boot; d2l_extras_boot.start()"
 
 _supplied = {}  # id(numpy module) -> (the module, names this layer added to it)
 
@@ -292,5 +295,21 @@ def setup_colab(cuda="detect", pip=None):
         subprocess.run(pip + ["-c", hold.name] + missing, check=True)
         os.unlink(hold.name)
     importlib.invalidate_caches()
+    _install_hook_file()
     start()
     return todo + missing
+
+
+def _install_hook_file():
+    """Write the start-up hook next to this module when it is installed in site-packages,
+    so that every later Python there (a launcher's server, a script) gets it too."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.path.basename(here) not in ("site-packages", "dist-packages"):
+        return None  # an editable install (a checkout): setup.sh writes the venv's hook
+    path = os.path.join(here, "d2l_extras_boot.pth")
+    try:
+        with open(path, "w") as f:
+            f.write(PTH_LINE + "\n")
+    except OSError:
+        return None
+    return path

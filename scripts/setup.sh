@@ -130,7 +130,7 @@ if [ -s "$nodeps" ]; then "${PIP[@]}" install -q --no-deps -r "$nodeps"; fi
 # loads, restores the NumPy names it reads: d2l_extras_boot.start().
 site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 rm -f "$site/d2l_extras_threads.pth"  # the older hook, replaced by d2l_extras_boot
-echo "import d2l_extras_boot; d2l_extras_boot.start()" > "$site/d2l_extras_boot.pth"
+"$VENV/bin/python" -c 'import d2l_extras_boot; print(d2l_extras_boot.PTH_LINE)' > "$site/d2l_extras_boot.pth"
 
 NUMPY_PIN=$numpy_pin "$VENV/bin/python" -c '
 import os, mxnet, numpy, d2l_extras_boot

@@ -120,3 +120,7 @@ def test_the_cell_sets_up_a_fresh_colab_like_python(tmp_path):
     assert got["mxnet"] == "1.9.1" and got["d2l"] == "1.0.3"
     assert got["shape"] == [2, 10]
     assert "PZERO" in got["supplied"] and got["threads"]
+    # the start-up hook is installed too: a later Python imports mxnet without d2l_extras
+    later = subprocess.run([python, "-c", "import mxnet, d2l_extras_boot as b; print(len(b.supplied_numpy_names()))"],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert later.returncode == 0 and int(later.stdout) > 0, later.stderr[-2000:]
