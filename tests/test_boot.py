@@ -112,6 +112,7 @@ def test_supplied_names_follow_the_numpy_version():
         assert NUMPY_124_REMOVED | NUMPY_2_REMOVED | set(boot.FINANCIAL) == supplied
 
 
+@pytest.mark.slow  # a new Python that imports mxnet
 def test_a_fresh_python_of_this_environment_imports_mxnet_with_the_names():
     """The hook of set-up (or ``import d2l_extras``) runs before ``import mxnet``."""
     code = ("import d2l_extras, mxnet, numpy, d2l_extras_boot as b; "
@@ -121,6 +122,7 @@ def test_a_fresh_python_of_this_environment_imports_mxnet_with_the_names():
     assert out.stdout.startswith("1.9.1 " + np.__version__)
 
 
+@pytest.mark.slow  # a new Python that imports mxnet
 def test_the_hook_waits_for_mxnet_and_removes_itself():
     code = ("import sys, d2l_extras_boot as b; b.start(); "
             "hooks = [f for f in sys.meta_path if type(f).__name__ == '_BeforeMXNet']; "

@@ -20,6 +20,7 @@ def test_train_dist_is_what_the_docs_run():
         assert "train.py" not in text.replace("train_dist.py", ""), f"{doc.name} names a train.py the repository lacks"
 
 
+@pytest.mark.slow  # a new Python that imports mxnet
 def test_train_dist_refuses_bad_arguments():
     out = subprocess.run([sys.executable, str(TRAIN_DIST), "--epochs", "0"], cwd=ROOT, text=True,
                          capture_output=True, timeout=120)

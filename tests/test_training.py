@@ -72,6 +72,7 @@ def test_bad_arguments(loaders, kwargs, message):
         dx.fit(small_net(), train_iter, test_iter, display=None, **args)
 
 
+@pytest.mark.slow  # three trainings
 def test_resume_continues_exactly_as_the_uninterrupted_run(loaders, tmp_path):
     train_iter, test_iter = loaders
     straight = small_net()
@@ -150,6 +151,7 @@ class StopAfterFirstEpoch(dx.Display):
         raise KeyboardInterrupt
 
 
+@pytest.mark.slow  # two trainings
 def test_resume_continues_the_schedule(loaders, tmp_path):
     train_iter, test_iter = loaders
     straight = small_net()
