@@ -17,7 +17,8 @@ The notebooks, their order and their titles in each language come from the cours
 the network. The other
 language's cells are removed by tag (TagRemovePreprocessor: lang-en in the Vietnamese
 deck and the reverse) as are `ci` cells; `skip` cells never reach a slide and `notes`
-cells become reveal.js speaker notes (press S in a deck).
+cells become reveal.js speaker notes (press S in a deck). Outputs that say a thing in both
+languages (<span lang="..">) keep only the deck's language.
 
 Needs the course package for its table of notebooks, nbformat, nbconvert and, for the PDFs,
 the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
@@ -167,6 +168,32 @@ def language_cells(nb, lang):
     return [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
 
 
+LANG_SPAN = re.compile(r'<span lang="([a-z]{2,3})">(.*?)</span>', re.S)
+LINE_BREAK_AT_EDGE = re.compile(r"^(?:[ \t]*<br\s*/?>)+[ \t]*|[ \t]*(?:<br\s*/?>[ \t]*)+$", re.M)
+
+
+def one_language_outputs(nb, lang):
+    """Keep only `lang`'s text in outputs that say a thing in both languages.
+
+    Such outputs (the settings table's note) mark each sentence with <span lang="..">. nbconvert's
+    Markdown rendering leaves those spans empty, with the sentence after them, so a stylesheet
+    cannot hide the other language: the build removes the other language's spans and unwraps
+    this one's, before conversion."""
+    def keep(match):
+        return match.group(2) if match.group(1) == lang else ""
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for mime in ("text/markdown", "text/html"):
+                text = data.get(mime)
+                if isinstance(text, list):
+                    text = "".join(text)
+                if text and LANG_SPAN.search(text):
+                    data[mime] = LINE_BREAK_AT_EDGE.sub("", LANG_SPAN.sub(keep, text))
+    return nb
+
+
 def count_slides(nb, lang) -> int:
     """Slides reveal.js shows for `lang`'s deck (Reveal.getTotalSlides()).
 
@@ -223,6 +250,7 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None):
     title = deck_title(nb, lang, path.stem)
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)          # no widget manager from a CDN
+    one_language_outputs(nb, lang)
     exporter = exporter or make_exporter(lang)
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)}})

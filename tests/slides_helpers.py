@@ -1,6 +1,7 @@
 """What the slide tests need besides slides/build.py: the build module, a browser, decks opened offline."""
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,57 @@ class DeckPage:
 
     def close(self):
         self.context.close()
+
+
+# ----------------------------------------------------------------- what a deck shows
+# Every text a student reads on the slides, prose and outputs (not code, not speaker notes):
+# innermost text blocks, each line of a <pre> on its own; elements hidden by CSS are left out.
+VISIBLE_TEXTS_JS = """() => {
+  const blocks = 'p, li, th, td, h1, h2, h3, h4, h5, h6, pre, figcaption, blockquote, dt, dd';
+  const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+  const texts = [];
+  leaves.forEach((slide, n) => {
+    for (const el of slide.querySelectorAll(blocks)) {
+      if (el.closest('.jp-InputArea, aside.notes, mjx-container') || el.querySelector(blocks)) continue;
+      let hidden = false;
+      for (let e = el; e && e !== slide; e = e.parentElement) {
+        if (getComputedStyle(e).display === 'none') { hidden = true; break; }
+      }
+      if (hidden) continue;
+      for (const line of el.textContent.split('\\n')) {
+        const t = line.replace(/\\s+/g, ' ').trim();
+        if (t) texts.push([n + 1, t]);
+      }
+    }
+  });
+  return texts;
+}"""
+FIT_ZOOMS_JS = """() => [...document.querySelectorAll('.reveal .slides section')]
+  .filter(s => !s.querySelector('section'))
+  .map(s => parseFloat(s.getAttribute('data-fit-zoom') || '1'))"""
+
+VIETNAMESE_LETTER = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+# English words of the course's prose and printed outputs that Vietnamese text does not borrow
+# ("batch" and "epoch" it does, per the glossary).
+ENGLISH_WORDS = set("""the of and to with instead for than from this that these is are was be needs need
+fewer more less at least images image parameters parameter run runs uses use used train training test
+loss acc accuracy examples example per sec seconds schedule profile book settings setting input inputs
+network networks layer layers output shape total vs times faster slower mean without which when where
+not only each every all its it in on by as or what how why can see""".split())
+
+
+def other_language_strings(texts, lang):
+    """The texts of a `lang` deck that read as the other language (a heuristic, for reporting).
+
+    On a Vietnamese deck: a text without any Vietnamese letter in which common English words are
+    at least half of the words. On an English deck: a text with two or more Vietnamese words."""
+    found = []
+    for slide, text in texts:
+        words = re.findall(r"[^\W\d_]+", text.lower())
+        if lang == "vi":
+            english = [w for w in words if w in ENGLISH_WORDS]
+            if not VIETNAMESE_LETTER.search(text) and english and 2 * len(english) >= len(words):
+                found.append((slide, text))
+        elif sum(bool(VIETNAMESE_LETTER.search(w)) for w in words) >= 2:
+            found.append((slide, text))
+    return found

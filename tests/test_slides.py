@@ -17,6 +17,7 @@ where they fail. The tests that build or open decks are marked `browser` and `sl
 """
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from d2l_extras.profiles import settings_table
-from d2l_extras.sections import NOTEBOOKS
-from slides_helpers import ROOT, DeckPage, build, launch_browser, need_browser
+from d2l_extras.sections import NOTEBOOKS, SECTIONS
+from slides_helpers import (FIT_ZOOMS_JS, ROOT, VISIBLE_TEXTS_JS, DeckPage, build, launch_browser, need_browser,
+                            other_language_strings)
 
 LANGS = ("vi", "en")
 FIXTURE_NAME = "99_slides_fixture"
@@ -128,12 +130,17 @@ DECK_IDS = [f"{lang}/{p.stem}" for p in notebooks_under_test() + [Path(FIXTURE_N
 # ----------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """Build every deck, its PDF and the index once, into a temporary folder."""
+    """Build every deck, its PDF and the index once, into a temporary folder, from copies of
+    the notebooks (what the tests compare with is what was built, even while others edit)."""
     need_browser()
     tmp = tmp_path_factory.mktemp("slides")
-    fixture = make_fixture_notebook(tmp / f"{FIXTURE_NAME}.ipynb")
+    (tmp / "src").mkdir()
+    fixture = make_fixture_notebook(tmp / "src" / f"{FIXTURE_NAME}.ipynb")
     out = tmp / "out"
-    notebooks = notebooks_under_test() + [fixture]
+    copies = [tmp / "src" / p.name for p in notebooks_under_test()]
+    for source, copy in zip(notebooks_under_test(), copies):
+        shutil.copyfile(source, copy)
+    notebooks = copies + [fixture]
     decks = build.build(notebooks, out, pdf=True)
     by_id = {f"{d['lang']}/{Path(d['notebook']).stem}": d for d in decks}
     sources = {p.stem: p for p in notebooks}
@@ -243,6 +250,9 @@ def test_decks_load_nothing_from_the_network(built):
         assert "import mermaid" not in text
 
 
+MEASURED = {}  # deck id -> what test_deck measured, for the table of test_readability_per_deck
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("deck_id", DECK_IDS)
@@ -257,6 +267,12 @@ def test_deck(built, browser, deck_id):
     d = DeckPage(browser, built["out"] / deck["html"])
     try:
         page = d.page
+        # Measured, not asserted (issue 14 sets the targets): how small the slides are zoomed
+        # to fit, and how many texts read as the other language.
+        zooms = page.evaluate(FIT_ZOOMS_JS)
+        strays = other_language_strings(page.evaluate(VISIBLE_TEXTS_JS), lang)
+        MEASURED[deck_id] = {"slides": len(zooms), "smallest_zoom": min(zooms, default=1.0),
+                             "below_0_8": sum(z < 0.8 for z in zooms), "other_language": strays}
         # Offline and clean.
         assert d.blocked == [], f"requests to the network: {d.blocked}"
         assert d.failed == [], f"failed requests: {d.failed}"
@@ -278,16 +294,15 @@ def test_deck(built, browser, deck_id):
         assert page.locator(f".celltag_lang-{other}").count() == 0
         if cells_of(nb, lang):
             assert page.locator(f".celltag_lang-{lang}").count() > 0
-        # Outputs written in both languages (the settings tables) show this language only.
-        shown_other = page.evaluate(
-            "[...document.querySelectorAll('.reveal .jp-OutputArea-output [lang]')]"
-            f".filter(e => e.lang === '{other}' && getComputedStyle(e).display !== 'none').length")
-        assert shown_other == 0, f"{shown_other} {other} output(s) visible on the {lang} deck"
-        if FIXTURE_NAME in deck_id:  # its settings table has a sentence in each language
-            assert page.evaluate(
-                "[...document.querySelectorAll('.reveal .jp-OutputArea-output [lang]')]"
-                f".filter(e => e.lang === '{lang}' && getComputedStyle(e).display !== 'none').length") == 1
         text = page.evaluate("document.querySelector('.reveal .slides').textContent")
+        # Outputs written in both languages (the settings tables' notes) keep this language only.
+        flat = re.sub(r"\s+", " ", text)
+        for sec in SECTIONS.values():
+            for profile, (_, en, vi) in sec.profiles.items():
+                mine, theirs = (vi, en) if lang == "vi" else (en, vi)
+                assert theirs[:60] not in flat, f"{other} settings note on the {lang} deck: {theirs[:60]!r}"
+                if FIXTURE_NAME in deck_id and (sec.key, profile) == ("resnet", "cpu"):  # the fixture's table
+                    assert mine[:60] in flat, f"the fixture's {lang} settings note is missing"
         # (Text both languages share, e.g. references, is allowed: compared unwrapped.)
         kept = " ".join(" ".join(plain_lines(c.source)) for c in nb.cells
                         if f"lang-{other}" not in c.metadata.get("tags", []))
@@ -323,3 +338,34 @@ def test_deck(built, browser, deck_id):
     pdf = built["out"] / deck["pdf"]
     assert pdf.is_file() and pdf.stat().st_size > 1000
     assert build.count_pdf_pages(pdf) == want
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_readability_per_deck(built, browser, capsys):
+    """Print, per deck, the smallest fit zoom of a slide, the slides zoomed below 0.8 and the
+    texts that read as the other language (prose and printed outputs; text inside images is not
+    seen). Decks test_deck did not open here are opened now. No threshold is asserted yet."""
+    for deck_id in DECK_IDS:
+        if deck_id not in MEASURED:
+            deck = built["decks"][deck_id]
+            d = DeckPage(browser, built["out"] / deck["html"])
+            try:
+                zooms = d.page.evaluate(FIT_ZOOMS_JS)
+                strays = other_language_strings(d.page.evaluate(VISIBLE_TEXTS_JS), deck["lang"])
+            finally:
+                d.close()
+            MEASURED[deck_id] = {"slides": len(zooms), "smallest_zoom": min(zooms, default=1.0),
+                                 "below_0_8": sum(z < 0.8 for z in zooms), "other_language": strays}
+    rows = [f"{'deck':<24} {'slides':>6} {'min zoom':>8} {'< 0.8':>5} {'other-lang':>10}  first other-language text"]
+    for deck_id in DECK_IDS:
+        m = MEASURED[deck_id]
+        first = f"slide {m['other_language'][0][0]}: {m['other_language'][0][1][:60]}" if m["other_language"] else ""
+        rows.append(f"{deck_id:<24} {m['slides']:>6} {m['smallest_zoom']:>8.2f} {m['below_0_8']:>5} "
+                    f"{len(m['other_language']):>10}  {first}")
+    table = "\n".join(rows)
+    (built["out"] / "readability.txt").write_text(table + "\n", encoding="utf-8")
+    (built["out"] / "readability.json").write_text(json.dumps(MEASURED, indent=1, ensure_ascii=False), encoding="utf-8")
+    with capsys.disabled():
+        print("\n" + table)
+    assert all(m["slides"] > 0 for m in MEASURED.values())
