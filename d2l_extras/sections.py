@@ -97,8 +97,8 @@ class Notebook:
 
 _GEOMETRY_68 = ("the 11×11 stride-4 convolution and three 3×3 stride-2 max poolings leave a 1×1 map "
                 "from 67×67 up, and nothing below",
-                "tầng tích chập 11×11 sải bước 4 và ba tầng gộp cực đại 3×3 sải bước 2 còn lại bản đồ "
-                "1×1 từ 67×67 trở lên, và không còn gì nếu nhỏ hơn")
+                "tầng tích chập 11×11 sải bước 4 và ba tầng gộp cực đại 3×3 sải bước 2 còn lại ánh xạ "
+                "đặc trưng 1×1 từ 67×67 trở lên, và không còn gì nếu nhỏ hơn")
 
 # The book's settings (d2l v0.17, MXNet) are the `full` profile; figures: shared/reference.md.
 SECTIONS = {
@@ -145,11 +145,11 @@ SECTIONS = {
                    "ban đầu trong hàng trăm lần cập nhật)"),
          "cpu": (Settings(0.05, 4, 64, 68, lr_schedule="warmup-cosine", initializer="he"),
                  "CPU: 68×68 instead of 224×224, batch 64, 4 epochs. He initialization: with Xavier the "
-                 "activations shrink about 4× per NiN block, so the ReLU class maps start near 0 and the loss "
+                 "activations shrink about 3× per NiN block, so the ReLU class maps start near 0 and the loss "
                  "stays at ln 10 for epochs. lr 0.05, raised from 0 over the first tenth of the updates (full "
                  "steps at once can kill a ReLU class map for good), then decayed along a cosine",
                  "CPU: ảnh 68×68 thay vì 224×224, batch 64, 4 epoch. Khởi tạo He: với Xavier các giá trị kích "
-                 "hoạt nhỏ đi khoảng 4 lần sau mỗi khối NiN, nên các ánh xạ lớp sau ReLU bắt đầu gần 0 và mất "
+                 "hoạt nhỏ đi khoảng 3 lần sau mỗi khối NiN, nên các ánh xạ lớp sau ReLU bắt đầu gần 0 và mất "
                  "mát đứng ở ln 10 trong nhiều epoch. Tốc độ học 0,05, tăng dần từ 0 trong một phần mười số lần "
                  "cập nhật đầu (bước đầy đủ ngay từ đầu có thể làm chết hẳn một ánh xạ lớp sau ReLU), rồi giảm "
                  "theo cosin")}),
@@ -211,8 +211,8 @@ SECTIONS = {
         Settings(0.1, 10, 256, 96), 29, 29,
         ("the stride-2 stem, the max pooling and three transition layers (2×2 average pooling, no "
          "padding) leave a 1×1 map from 29×29 up",
-         "phần thân sải bước 2, tầng gộp cực đại và ba tầng chuyển tiếp (gộp trung bình 2×2, không "
-         "đệm) còn lại bản đồ 1×1 từ 29×29 trở lên"),
+         "phần đầu sải bước 2, tầng gộp cực đại và ba tầng chuyển tiếp (gộp trung bình 2×2, không "
+         "đệm) còn lại ánh xạ đặc trưng 1×1 từ 29×29 trở lên"),
         {"quick": (Settings(0.1, 1, 64, 32, 5120, 1000, floor=0.5),
                    "CI: 32×32, 5,120 images in batches of 64, 1 epoch",
                    "CI: ảnh 32×32, 5.120 ảnh, batch 64, 1 epoch"),

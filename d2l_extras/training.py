@@ -379,7 +379,7 @@ class Parallel:
                 raise RuntimeError(
                     f"kvstore={kvstore!r} needs a scheduler, servers and the DMLC_* variables that "
                     "describe them; start the training script with the launcher, e.g. "
-                    "`python -m d2l_extras.launch -n 2 -s 1 -- python train.py` "
+                    "`python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py` "
                     "(see `python -m d2l_extras.launch --help`)"
                 )
             kvstore = mx.kv.create(kvstore)

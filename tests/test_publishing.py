@@ -130,9 +130,7 @@ def _named_as_a_typo(text):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_vietnamese_uses_the_glossary(path):
-    pending = []
     cells = load(path)["cells"]
-    titles = title_cells(cells)
     for i, cell in enumerate(cells):
         if "lang-vi" in cell.get("metadata", {}).get("tags", []):
             text = "".join(cell["source"]).lower()
@@ -142,14 +140,8 @@ def test_vietnamese_uses_the_glossary(path):
                 match = re.search(pattern, text)
                 if match is None:
                     continue
-                message = f"{path.name} cell {i} uses {word!r} " \
-                          f"(...{text[max(0, match.start() - 30):match.end() + 30]}...); see docs/glossary.md"
-                if i in titles:
-                    pending.append(message)
-                else:
-                    pytest.fail(message)
-    if pending:
-        pytest.xfail("title cell: " + "; ".join(pending))
+                pytest.fail(f"{path.name} cell {i} uses {word!r} "
+                            f"(...{text[max(0, match.start() - 30):match.end() + 30]}...); see docs/glossary.md")
 
 
 # One form of the lecture's subtitle, under the title of every section notebook (01-08).
@@ -169,17 +161,14 @@ def test_one_form_of_the_lecture_subtitle(path):
         match = SUBTITLE[lang].search("".join(cell["source"]))
         if match is None or match.group(1) != path.name[1]:
             wrong.append(f"{lang}: {''.join(cell['source']).splitlines()[2:3]}")
-    if wrong:
-        pytest.xfail(f"{path.name} title cells (owned by the titles change) lack the subtitle "
-                     f"'*Bài giảng \"Mạng nơ-ron tích chập hiện đại\", phần N: ….*' / "
-                     f"'*Lecture \"Modern Convolutional Neural Networks\", part N: ….*': {wrong}")
+    assert not wrong, (f"{path.name} title cells lack the subtitle "
+                       f"'*Bài giảng \"Mạng nơ-ron tích chập hiện đại\", phần N: ….*' / "
+                       f"'*Lecture \"Modern Convolutional Neural Networks\", part N: ….*': {wrong}")
 
 
 def _vietnamese_setting_texts():
-    try:
-        from d2l_extras.sections import SECTIONS
-    except ImportError:
-        from d2l_extras.profiles import SECTIONS
+    from d2l_extras.sections import SECTIONS
+
     for key, sec in SECTIONS.items():
         for profile, (_, _, vi) in sec.profiles.items():
             yield f"{key} {profile} reason", vi
@@ -189,16 +178,12 @@ def _vietnamese_setting_texts():
 
 
 def test_vietnamese_settings_texts_use_the_glossary():
-    """The settings table and the input-size error print these in Vietnamese decks too.
-
-    They live in d2l_extras/sections.py, owned by the sections change: what they get wrong is
-    reported as an expected failure naming each text, until that file is corrected.
-    """
+    """The settings table and the input-size error print these (d2l_extras/sections.py) in
+    Vietnamese decks too."""
     wrong = []
     for where, text in _vietnamese_setting_texts():
         for word, pattern in AVOID.items():
             match = re.search(pattern, text.lower())
             if match is not None:
                 wrong.append(f"{where} uses {word!r}: ...{text[max(0, match.start() - 30):match.end() + 30]}...")
-    if wrong:
-        pytest.xfail("d2l_extras/sections.py: " + "; ".join(wrong))
+    assert not wrong, "d2l_extras/sections.py: " + "; ".join(wrong)
