@@ -19,6 +19,12 @@ def _section(name):
     return SECTIONS[MODEL_NAMES[name]]
 
 
+# Full-size checks of networks over 100,000 parameters (all but LeNet-BN) take seconds each:
+# marked slow, out of `pytest -m "not slow"`, still in `make test`.
+BIG_MARKED_SLOW = [pytest.param(n, marks=[pytest.mark.slow] if _section(n).parameters[n] > 100_000 else [])
+                   for n in NETWORKS]
+
+
 def _reaches_output(net, size):
     try:
         return net(np.zeros((1, 1, size, size))).shape == (1, 10)
@@ -26,7 +32,7 @@ def _reaches_output(net, size):
         return False
 
 
-@pytest.mark.parametrize("name", NETWORKS)
+@pytest.mark.parametrize("name", BIG_MARKED_SLOW)
 def test_output_shape_and_parameter_count_at_the_books_input(name):
     sec = _section(name)
     size = sec.book.resize
@@ -55,9 +61,7 @@ def get_model_initialized(name):
     return net
 
 
-# Networks over 100,000 parameters take seconds each to initialize, save and load.
-@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow] if _section(n).parameters[n] > 100_000 else [])
-                                  for n in NETWORKS])
+@pytest.mark.parametrize("name", BIG_MARKED_SLOW)
 def test_save_and_load_round_trip(name, tmp_path):
     size = _section(name).min_resize
     X = np.random.uniform(size=(2, 1, size, size))
