@@ -18,6 +18,15 @@ def test_make_test_bounds_every_cell_and_the_whole_command():
     assert re.search(r"timeout --signal=INT --kill-after=\d+ \d+", out)
 
 
+def test_make_test_runs_the_slow_and_browser_tests_too():
+    out = subprocess.run(["make", "-n", "-o", ".venv/.setup-done", "test"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    args = out.split("-m pytest", 1)[1]
+    assert " -m " not in args and "not slow" not in args and "not browser" not in args, out
+    addopts = re.search(r"^addopts\s*=\s*(.*)$", (ROOT / "pyproject.toml").read_text(), re.M)
+    assert addopts is None or " -m" not in f" {addopts.group(1)}", addopts.group(0)
+
+
 @pytest.mark.slow
 def test_stuck_cell_fails_with_notebook_and_cell_named(tmp_path):
     nb = nbformat.v4.new_notebook()
