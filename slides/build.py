@@ -162,9 +162,18 @@ def slide_type(cell) -> str:
     return (cell.get("metadata", {}).get("slideshow") or {}).get("slide_type", "-")
 
 
-def language_cells(nb, lang):
-    """The cells of `lang`'s deck: those not removed by tag (other language, ci)."""
-    drop = {f"lang-{other}" for other in LANGS if other != lang} | {"ci"}
+SOLUTIONS_TAG = "solutions"  # the exercises' answer cells: worked solutions, their checks
+
+
+def hidden_tags(lang, solutions=False):
+    """Tags of the cells `lang`'s deck drops: other language, ci, and the solutions unless asked for."""
+    return ({f"lang-{other}" for other in LANGS if other != lang} | {"ci"}
+            | (set() if solutions else {SOLUTIONS_TAG}))
+
+
+def language_cells(nb, lang, solutions=False):
+    """The cells of `lang`'s deck: those not removed by tag (see hidden_tags)."""
+    drop = hidden_tags(lang, solutions)
     return [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
 
 
@@ -194,13 +203,13 @@ def one_language_outputs(nb, lang):
     return nb
 
 
-def count_slides(nb, lang) -> int:
+def count_slides(nb, lang, solutions=False) -> int:
     """Slides reveal.js shows for `lang`'s deck (Reveal.getTotalSlides()).
 
     nbconvert opens a <section> for each `slide` cell and a nested <section> for each
     `slide` and `subslide` cell; reveal.js counts the innermost sections.  The first cell
     that is neither `skip` nor `notes` always opens a slide, whatever its own type."""
-    cells = [c for c in language_cells(nb, lang) if slide_type(c) not in ("skip", "notes")]
+    cells = [c for c in language_cells(nb, lang, solutions) if slide_type(c) not in ("skip", "notes")]
     if not cells:
         return 0
     return 1 + sum(slide_type(c) in ("slide", "subslide") for c in cells[1:])
@@ -219,7 +228,7 @@ def deck_title(nb, lang, stem):
     return stem
 
 
-def make_exporter(lang):
+def make_exporter(lang, solutions=False):
     from nbconvert import SlidesExporter
     from traitlets.config import Config
 
@@ -238,11 +247,11 @@ def make_exporter(lang):
     c.SlidesExporter.exclude_output_prompt = True
     c.SlidesExporter.embed_images = True   # markdown images become data: URIs
     c.TagRemovePreprocessor.enabled = True
-    c.TagRemovePreprocessor.remove_cell_tags = {f"lang-{o}" for o in LANGS if o != lang} | {"ci"}
+    c.TagRemovePreprocessor.remove_cell_tags = hidden_tags(lang, solutions)
     return SlidesExporter(config=c)
 
 
-def build_deck(path: Path, lang: str, out: Path, exporter=None):
+def build_deck(path: Path, lang: str, out: Path, exporter=None, solutions=False):
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -251,7 +260,7 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None):
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)          # no widget manager from a CDN
     one_language_outputs(nb, lang)
-    exporter = exporter or make_exporter(lang)
+    exporter = exporter or make_exporter(lang, solutions)
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)}})
     target = out / lang / f"{path.stem}.html"
@@ -259,7 +268,7 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None):
     target.write_text(body, encoding="utf-8")
     return {"notebook": path.name, "lang": lang, "title": title,
             "html": f"{lang}/{path.stem}.html", "pdf": f"pdf/{lang}/{path.stem}.pdf",
-            "slides": count_slides(nb, lang)}
+            "slides": count_slides(nb, lang, solutions)}
 
 
 # --------------------------------------------------------------------------- PDF
@@ -363,16 +372,16 @@ def find_notebooks(folder: Path):
     return paths
 
 
-def build(notebooks, out: Path, langs=LANGS, pdf=True, jobs=2):
+def build(notebooks, out: Path, langs=LANGS, pdf=True, jobs=2, solutions=False):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ensure_vendor(out / "vendor")
     decks = []
     for lang in langs:
-        exporter = make_exporter(lang)
+        exporter = make_exporter(lang, solutions)
         for path in notebooks:
             t = time.time()
-            deck = build_deck(Path(path), lang, out, exporter)
+            deck = build_deck(Path(path), lang, out, exporter, solutions)
             decks.append(deck)
             log(f"{deck['html']}: {deck['slides']} slides ({time.time() - t:.1f} s)")
     if pdf:
@@ -393,12 +402,14 @@ def main(argv=None):
     ap.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDFs")
     ap.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1),
                     help="decks printed to PDF at the same time (default: cores, at most 4)")
+    ap.add_argument("--solutions", action="store_true",
+                    help="keep the exercises' worked solutions (instructor decks; hidden by default)")
     args = ap.parse_args(argv)
     try:
         notebooks = args.notebooks or find_notebooks(ROOT / "notebooks")
     except FileNotFoundError as err:
         raise SystemExit(str(err)) from None
-    build(notebooks, args.out, tuple(args.lang or LANGS), args.pdf, args.jobs)
+    build(notebooks, args.out, tuple(args.lang or LANGS), args.pdf, args.jobs, args.solutions)
 
 
 if __name__ == "__main__":
