@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 3000
 # Extra pytest arguments of `make test`, e.g. TEST_ARGS='-m "not browser"'
 TEST_ARGS ?=
 
-.PHONY: setup run test lab export bench slides clean clean-data
+.PHONY: setup run test lab export bench slides student clean clean-data
 setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-py312.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
@@ -40,6 +40,10 @@ export: $(STAMP)
 ## slides: reveal.js decks of every notebook in both languages + PDFs → slides/index.html (ARGS=--no-pdf: HTML only)
 slides: $(STAMP)
 	$(PY) slides/build.py $(ARGS)
+
+## student: the student edition (solutions taken out) → build/student/ (both languages), build/student/vi/, build/student/en/
+student: $(STAMP)
+	$(PY) scripts/student.py $(ARGS)
 
 ## bench: the book's training path against the course's, side by side (ARGS=--nets resnet ...)
 bench: $(STAMP)
