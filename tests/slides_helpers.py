@@ -85,7 +85,7 @@ class DeckPage:
 
 # ----------------------------------------------------------------- what a deck shows
 # Every text a student reads on the slides, prose and outputs (not code, not speaker notes):
-# innermost text blocks, each line of a <pre> on its own; elements hidden by CSS are left out.
+# innermost text blocks, each line (of a <pre>, or ended by <br>) on its own; elements hidden by CSS are left out.
 VISIBLE_TEXTS_JS = """() => {
   const blocks = 'p, li, th, td, h1, h2, h3, h4, h5, h6, pre, figcaption, blockquote, dt, dd';
   const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
@@ -98,7 +98,9 @@ VISIBLE_TEXTS_JS = """() => {
         if (getComputedStyle(e).display === 'none') { hidden = true; break; }
       }
       if (hidden) continue;
-      for (const line of el.textContent.split('\\n')) {
+      const copy = el.cloneNode(true);  // a <br> ends a line as a newline does
+      copy.querySelectorAll('br').forEach(br => br.replaceWith('\\n'));
+      for (const line of copy.textContent.split('\\n')) {
         const t = line.replace(/\\s+/g, ' ').trim();
         if (t) texts.push([n + 1, t]);
       }
@@ -124,13 +126,14 @@ def other_language_strings(texts, lang):
     """The texts of a `lang` deck that read as the other language (a heuristic, for reporting).
 
     On a Vietnamese deck: a text without any Vietnamese letter in which common English words are
-    at least half of the words. On an English deck: a text with two or more Vietnamese words."""
+    at least half of the words, or three or more. On an English deck: a text with two or more
+    Vietnamese words."""
     found = []
     for slide, text in texts:
         words = re.findall(r"[^\W\d_]+", text.lower())
         if lang == "vi":
             english = [w for w in words if w in ENGLISH_WORDS]
-            if not VIETNAMESE_LETTER.search(text) and english and 2 * len(english) >= len(words):
+            if not VIETNAMESE_LETTER.search(text) and english and (2 * len(english) >= len(words) or len(english) >= 3):
                 found.append((slide, text))
         elif sum(bool(VIETNAMESE_LETTER.search(w)) for w in words) >= 2:
             found.append((slide, text))
