@@ -114,7 +114,11 @@ def one_language(nb, lang):
 
 
 def notebooks(folder):
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    """The course's notebooks in `folder`, from the course's table (d2l_extras.sections.NOTEBOOKS)."""
+    sys.path.insert(0, str(ROOT))
+    from d2l_extras.sections import notebook_paths
+
+    return notebook_paths(folder)
 
 
 def build(sources, out):

@@ -53,12 +53,13 @@ def code_of(path):
 
 
 def written_out_lists(source):
-    """Line and names of each literal list/tuple/set/dict naming more than MAX_NAMES sections or notebooks."""
+    """Line and names of each literal list/tuple/set/dict naming more than MAX_NAMES sections or
+    notebooks; None for source that does not parse (the caller then reads it line by line)."""
     source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return []
+        return None
     # `A, V, N = ("01_alexnet", "02_vgg", "03_nin")`: a short name for each, not a list
     aliases = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Assign)
                and isinstance(node.targets[0], (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List))
@@ -88,8 +89,9 @@ def test_the_sections_table_is_the_only_list_of_notebooks_and_sections():
                 for m in pattern.finditer(text):
                     line = text.count("\n", 0, m.start()) + 1
                     problems.append(f"{where} line {line}: {what} ({m.group(0)!r})")
-            if is_python:
-                for line, names in written_out_lists(text):
+            lists = written_out_lists(text) if is_python else None
+            if lists is not None:
+                for line, names in lists:
                     problems.append(f"{where} line {line}: a written-out list of {names}")
             else:
                 for line_no, line in enumerate(text.splitlines(), 1):
@@ -113,6 +115,7 @@ def test_the_check_finds_the_old_forms():
     assert not written_out_lists(f"pick = {keys[:2]!r}")
     assert not written_out_lists("for key in SECTIONS: pass")
     assert not written_out_lists(f"A, B, C = {keys[:3]!r}")
+    assert written_out_lists("def broken(:") is None
 
 
 # ----------------------------------------------------------------- imports of the package

@@ -14,8 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from d2l_extras.sections import notebook_paths
+
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 WITH_EXERCISES = [p for p in NOTEBOOKS if any(
     "".join(c["source"]).startswith("## Exercises") for c in json.loads(p.read_text(encoding="utf-8"))["cells"])]
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # what nbgrader accepts
