@@ -8,7 +8,7 @@ Chromium with every non-file:// request aborted and checks it.
 
 Slide count, precisely: reveal.js's Reveal.getTotalSlides(), i.e. the innermost <section>
 elements. nbconvert opens one for each `slide` and each `subslide` cell of the deck's
-language (after the other language's and `ci` cells are removed by tag), and the first cell
+language (after the other language's, `ci` and `solutions` cells are removed by tag), and the first cell
 that is neither `skip` nor `notes` always opens one whatever its type. `fragment`, `-`,
 `notes` and `skip` cells never start a slide. The PDF has exactly one page per slide.
 
@@ -94,11 +94,15 @@ def make_fixture_notebook(path: Path):
 
 
 # ----------------------------------------------------------------- expectations
+def deck_cells(nb, lang):
+    """The cells a `lang` deck keeps (exercises' solutions are left out; --solutions is not tested here)."""
+    hidden = {f"lang-{o}" for o in LANGS if o != lang} | {"ci", "solutions"}
+    return [c for c in nb.cells if not hidden & set(c.metadata.get("tags", []))]
+
+
 def expected_slides(nb, lang):
     """Independent of build.count_slides: see the module docstring."""
-    other = {f"lang-{o}" for o in LANGS if o != lang} | {"ci"}
-    types = [(c.metadata.get("slideshow") or {}).get("slide_type", "-") for c in nb.cells
-             if not other & set(c.metadata.get("tags", []))]
+    types = [(c.metadata.get("slideshow") or {}).get("slide_type", "-") for c in deck_cells(nb, lang)]
     visible = [t for t in types if t not in ("skip", "notes")]
     return (1 if visible else 0) + sum(t in ("slide", "subslide") for t in visible[1:])
 
@@ -321,12 +325,11 @@ def test_deck(built, browser, deck_id):
                     if len(line) >= 20 and line not in shown:
                         assert line not in text, f"a skip cell is on a slide: {line!r}"
         notes = sum((c.metadata.get("slideshow") or {}).get("slide_type") == "notes"
-                    for c in cells_of(nb, lang))
+                    for c in deck_cells(nb, lang) if f"lang-{lang}" in c.metadata.get("tags", []))
         assert page.locator("aside.notes").count() == notes
 
         # Formulas are typeset (MathJax SVG), no TeX source or error left.
-        has_math = any("$" in c.source for c in nb.cells
-                       if c.cell_type == "markdown" and f"lang-{other}" not in c.metadata.get("tags", []))
+        has_math = any("$" in c.source for c in deck_cells(nb, lang) if c.cell_type == "markdown")
         if has_math or deck_id.endswith("batch_norm") or FIXTURE_NAME in deck_id:
             assert page.locator("mjx-container svg").count() > 0, "no rendered formula"
             assert page.locator("mjx-merror, [data-mjx-error]").count() == 0
