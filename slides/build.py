@@ -14,11 +14,10 @@ Writes, under --out (default slides/):
 
 The notebooks, their order and their titles in each language come from the course's table
 (d2l_extras.sections.NOTEBOOKS). Every deck works offline from disk: nothing is loaded from
-the network. The other
-language's cells are removed by tag (TagRemovePreprocessor: lang-en in the Vietnamese
-deck and the reverse) as are `ci` cells; `skip` cells never reach a slide and `notes`
-cells become reveal.js speaker notes (press S in a deck). Outputs that say a thing in both
-languages (<span lang="..">) keep only the deck's language.
+the network. The other language's cells are removed by tag (TagRemovePreprocessor: lang-en
+in the Vietnamese deck and the reverse) as are `ci` cells; `skip` cells never reach a slide
+and `notes` cells become reveal.js speaker notes (press S in a deck). Outputs that say a
+thing in both languages (<span lang="..">) keep only the deck's language.
 
 Needs the course package for its table of notebooks, nbformat, nbconvert and, for the PDFs,
 the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
