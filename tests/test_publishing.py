@@ -187,3 +187,11 @@ def test_vietnamese_settings_texts_use_the_glossary():
             if match is not None:
                 wrong.append(f"{where} uses {word!r}: ...{text[max(0, match.start() - 30):match.end() + 30]}...")
     assert not wrong, "d2l_extras/sections.py: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_cell_has_a_unique_id(path):
+    """nbformat 4.5 requires cell ids; tools (nbgrader, JupyterLab) warn or rewrite without them."""
+    ids = [cell.get("id") for cell in load(path)["cells"]]
+    assert None not in ids, f"{path.name}: cells {[i for i, x in enumerate(ids) if x is None]} have no id"
+    assert len(set(ids)) == len(ids), f"{path.name}: repeated cell ids"
