@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 3000
 # Extra pytest arguments of `make test`, e.g. TEST_ARGS='-m "not browser"'
 TEST_ARGS ?=
 
-.PHONY: setup run test lab export bench slides student clean clean-data
+.PHONY: setup run test lab export bench slides present student clean clean-data
 setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-py312.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
@@ -27,11 +27,12 @@ test: $(STAMP)
 	  $(PY) -m pytest tests notebooks --nbval-lax --nbval-cell-timeout=600 \
 	  --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider --timeout=900 $(TEST_ARGS)
 
-## lab: JupyterLab on 127.0.0.1 with token authentication
+## lab: JupyterLab on 127.0.0.1 with token authentication (LAB_DIR: the folder it shows)
 # (--allow-root only where make runs as root, e.g. in a container; the token stays on)
+LAB_DIR ?= notebooks
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False \
-	  $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=notebooks
+	  $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=$(LAB_DIR)
 
 ## export: regenerate d2l_extras/models/ from the notebooks' `export` cells
 export: $(STAMP)
@@ -40,6 +41,11 @@ export: $(STAMP)
 ## slides: reveal.js decks of every notebook in both languages + PDFs → slides/index.html (ARGS=--no-pdf: HTML only)
 slides: $(STAMP)
 	$(PY) slides/build.py $(ARGS)
+
+## present: one-language notebooks for a live RISE talk → build/present/vi/, build/present/en/, opened in JupyterLab
+present: $(STAMP)
+	$(PY) slides/present.py $(ARGS)
+	$(MAKE) lab LAB_DIR=build/present
 
 ## student: the student edition (solutions taken out) → build/student/ (both languages), build/student/vi/, build/student/en/
 student: $(STAMP)

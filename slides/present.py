@@ -1,0 +1,83 @@
+"""One-language notebooks to present live with RISE, built from the course's notebooks.
+
+    python slides/present.py [--out build/present] [--lang vi|en] [--solutions] [NOTEBOOK ...]
+
+Writes ``<out>/<lang>/<stem>.ipynb`` for every notebook of the course (d2l_extras/sections.py)
+and each language: the same cells as that language's deck (the other language's cells, the
+`ci` cells and, unless --solutions, the exercises' solutions removed), the outputs of the
+committed run in that language only, and RISE set to the decks' slide size (1280×720, with a
+scroll bar for long outputs). Open one with `make lab` (or `make present`, which builds and
+opens the folder) and *View → Render Slideshow* (Alt+R); in RISE, T opens the speaker view.
+"""
+import argparse
+import copy
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _load_deck_build():
+    """slides/build.py (slides/ is not a package): the decks' own cell and output filters."""
+    spec = importlib.util.spec_from_file_location("slides_build", Path(__file__).resolve().parent / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+deck = _load_deck_build()
+
+RISE = {"width": deck.SLIDE_WIDTH, "height": deck.SLIDE_HEIGHT, "scroll": True, "center": False,
+        "theme": "white", "transition": "none", "enable_chalkboard": False}
+
+
+def present_notebook(nb, lang, solutions=False):
+    """A copy of ``nb`` (a dict) with only ``lang``'s deck cells and outputs, set up for RISE."""
+    import nbformat
+
+    nb = nbformat.from_dict(copy.deepcopy(nb))
+    nb.cells = deck.language_cells(nb, lang, solutions)
+    deck.one_language_outputs(nb, lang)
+    nb.metadata["rise"] = dict(RISE)
+    nb.metadata.pop("d2l_run", None)  # the run record belongs to the published notebook
+    nb.metadata["language_info"] = dict(nb.metadata.get("language_info", {}), name="python")
+    nb.metadata["d2l_present"] = {"lang": lang, "solutions": solutions}
+    return nb
+
+
+def build_present(notebooks, out, langs=deck.LANGS, solutions=False):
+    import nbformat
+
+    written = []
+    for lang in langs:
+        for path in notebooks:
+            nb = present_notebook(json.loads(Path(path).read_text(encoding="utf-8")), lang, solutions)
+            target = Path(out) / lang / Path(path).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, str(target))
+            written.append(target)
+    return written
+
+
+def main(argv=None):
+    from d2l_extras.sections import notebook_paths
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook of the course")
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "present")
+    ap.add_argument("--lang", choices=deck.LANGS, action="append", help="only this language (repeatable)")
+    ap.add_argument("--solutions", action="store_true", help="keep the exercises' solutions (instructor)")
+    args = ap.parse_args(argv)
+    notebooks = args.notebooks or notebook_paths(ROOT / "notebooks")
+    missing = [str(p) for p in notebooks if not Path(p).is_file()]
+    if missing:
+        sys.exit(f"error: no such notebook: {', '.join(missing)}")
+    written = build_present(notebooks, args.out, tuple(args.lang or deck.LANGS), args.solutions)
+    print(f"present: {len(written)} notebooks in {args.out}/<lang>/ (open with `make lab`, then Alt+R)")
+
+
+if __name__ == "__main__":
+    main()

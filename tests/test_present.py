@@ -1,0 +1,147 @@
+"""One-language notebooks for presenting live with RISE (slides/present.py).
+
+The unit tests read the built notebooks; the browser test opens one in JupyterLab's RISE in
+Debian's Chromium (network blocked except the lab on 127.0.0.1), runs its first code cells
+and checks that only the chosen language is shown and nothing fails.
+"""
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from d2l_extras.sections import notebook_paths
+from slides_helpers import IN_CI, need_browser
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = notebook_paths(ROOT / "notebooks")
+
+
+def load_present():
+    spec = importlib.util.spec_from_file_location("slides_present", ROOT / "slides" / "present.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+present = load_present()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("present")
+    present.build_present(NOTEBOOKS, out)
+    return out
+
+
+def tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_language_only_and_the_decks_size(built, path, lang):
+    other = "en" if lang == "vi" else "vi"
+    source = json.loads(path.read_text(encoding="utf-8"))
+    nb = json.loads((built / lang / path.name).read_text(encoding="utf-8"))
+    assert not any(f"lang-{other}" in tags(c) or "ci" in tags(c) or "solutions" in tags(c) for c in nb["cells"])
+    ours = [c for c in source["cells"] if f"lang-{lang}" in tags(c) and "solutions" not in tags(c)]
+    assert [c["source"] for c in nb["cells"] if f"lang-{lang}" in tags(c)] == [c["source"] for c in ours]
+    assert nb["metadata"]["rise"]["width"] == 1280 and nb["metadata"]["rise"]["height"] == 720
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("data", {}).get("text/markdown", ""))
+            assert f'<span lang="{other}">' not in text, f"{path.name}: an output keeps the other language"
+
+
+def start_lab(folder, tmp_path, port):
+    from test_lab import lab_command
+
+    cmd = [a for a in lab_command() if not a.startswith("--notebook-dir")]
+    cmd += [f"--notebook-dir={folder}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    log = tmp_path / "lab.log"
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+               D2L_PROFILE="quick")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
+    token, deadline = None, time.monotonic() + 120
+    while token is None and time.monotonic() < deadline and proc.poll() is None:
+        match = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)", log.read_text())
+        token = match.group(1) if match else time.sleep(0.3)
+    if token is None:
+        proc.kill()
+        pytest.fail("JupyterLab did not start:\n" + log.read_text()[-3000:])
+    return proc, token
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang):
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    from slides_helpers import launch_browser
+    from test_lab import free_port
+
+    name = "05_batch_norm.ipynb"
+    source = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+    titles = {t: "".join(c["source"]).splitlines()[0].lstrip("# ").strip()
+              for c in source["cells"][:4] if c["cell_type"] == "markdown" for t in tags(c) if t.startswith("lang-")}
+    other = "en" if lang == "vi" else "vi"
+    port = free_port()
+    proc, token = start_lab(built / lang, tmp_path, port)
+    try:
+        with sync_playwright() as p:
+            browser = launch_browser(p)
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            blocked = []
+
+            def route(r):
+                if r.request.url.startswith((f"http://127.0.0.1:{port}/", "data:", "blob:", "about:")):
+                    r.continue_()
+                else:
+                    blocked.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.goto(f"http://127.0.0.1:{port}/rise/{name}?token={token}", timeout=180_000)
+            page.wait_for_selector(".reveal .slides section.present", timeout=180_000)
+            text = page.evaluate("() => document.querySelector('.reveal .slides').innerText").lower()
+            assert titles[f"lang-{lang}"].lower() in text
+            assert titles[f"lang-{other}"].lower() not in text, f"the {other} title is shown in the {lang} slideshow"
+            ran = 0
+            for _ in range(20):  # run the first two code cells, moving on slide by slide
+                cell = page.locator(".reveal .slides section.present .jp-CodeCell >> visible=true").first
+                if cell.count():
+                    cell.locator(".cm-content").click(force=True)  # reveal.js backgrounds overlay the slide
+                    page.keyboard.press("Shift+Enter")  # runs the cell, RISE moves to the next one
+                    ran += 1
+                    if ran == 1:
+                        page.wait_for_function(
+                            "() => document.querySelector('.reveal').innerText.includes('profile quick')",
+                            timeout=180_000)
+                    if ran == 2:
+                        break
+                else:
+                    page.keyboard.press("Escape")
+                    page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(1500)
+            assert ran == 2, "the slideshow had fewer than two code cells to run"
+            page.wait_for_function("() => !document.querySelector('.jp-mod-busy, [data-status=\\'busy\\']')",
+                                   timeout=180_000)
+            page.wait_for_timeout(3000)
+            errors = page.evaluate("() => document.querySelectorAll("
+                                   "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
+            assert errors == 0, "a cell failed in the slideshow"
+            assert not blocked, f"the slideshow asked the network for {blocked[:3]}"
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
