@@ -121,6 +121,10 @@ fi
 # dependencies they declare, which would pull NumPy back below 2.
 grep -E '^[A-Za-z].*#.*no-deps' "$reqs" | sed 's/#.*//' > "$nodeps" || true
 grep -vE '^[A-Za-z].*#.*no-deps' "$reqs" > "$reqs.rest"; mv "$reqs.rest" "$reqs"
+if [ -s "$nodeps" ]; then
+  echo "setup: pip may list d2l's and mxnet's declared pins (numpy==1.23.5, ...) as conflicts:" \
+       "expected, they are installed without them"
+fi
 "${PIP[@]}" install -q -r "$reqs"
 if [ -s "$nodeps" ]; then "${PIP[@]}" install -q --no-deps -r "$nodeps"; fi
 # The course package, editable, without dependencies so that nothing can change numpy.

@@ -19,8 +19,10 @@ def pins(lines):
 
 
 REFERENCE, MODERN = ROOT / "requirements.txt", ROOT / "requirements-py312.txt"
-# Imported by d2l 1.0.3 or mxnet 1.9.1, which the modern set installs without their dependencies.
-IMPORTED_BY_D2L_AND_MXNET = {"pandas", "requests", "matplotlib", "matplotlib-inline", "ipython", "setuptools"}
+# Imported by d2l 1.0.3 or mxnet 1.9.1, which the modern set installs without their dependencies
+# (scipy: declared by d2l, and pandas' rank correlation in 08_comparison needs it).
+IMPORTED_BY_D2L_AND_MXNET = {"pandas", "requests", "matplotlib", "matplotlib-inline", "ipython", "setuptools",
+                             "scipy"}
 
 
 def test_requirements_and_environment_yml_pin_the_same():
