@@ -45,6 +45,14 @@ if [ -n "${PYTHON:-}" ]; then
     echo "error: PYTHON=$PYTHON: no such command. Give the name or path of a Python 3.8-3.13." >&2
     exit 1
   fi
+  if ! ver=$(version_of "$PYTHON") && command -v pyenv >/dev/null 2>&1 \
+     && provider=$(pyenv whence "$PYTHON" 2>/dev/null | sed -n '$p') && [ -n "$provider" ]; then
+    # A pyenv shim of a version that 'pyenv global' does not list: the same command from the
+    # pyenv version that provides it (the named Python, not another one).
+    resolved="$(pyenv root)/versions/$provider/bin/$PYTHON"
+    echo "setup: PYTHON=$PYTHON is a pyenv shim not enabled here; using pyenv's $provider: $resolved"
+    PYTHON=$resolved
+  fi
   if ! ver=$(version_of "$PYTHON"); then
     { echo "error: PYTHON=$PYTHON does not run:"; echo "$ver" | sed 's/^/  /'
       echo "  (a pyenv shim: 'pyenv global' must list that version, or give its path:"

@@ -174,3 +174,22 @@ def test_threads_can_be_left_to_mxnet():
     out = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('OMP_NUM_THREADS'))"],
                          env=dict(env, D2L_THREADS="default"), capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"
+
+
+def test_a_pyenv_shim_not_enabled_here_runs_the_version_that_provides_it(tmp_path):
+    # `python3.13` is a pyenv shim whose version `pyenv global` does not list (as on this
+    # kind of machine): set-up runs python3.13 from the pyenv version that provides it.
+    root = tmp_path / "pyenv"
+    real = root / "versions" / "3.13.0" / "bin" / "python3.13"
+    real.parent.mkdir(parents=True)
+    real.write_text("#!/bin/sh\n[ \"$1\" = -c ] && echo 3.13 && exit 0; echo 'fake python' >&2; exit 3\n")
+    real.chmod(0o755)
+    path = fake_tools(tmp_path, {"python3.13": "shim", "python3.11": "3.11"})
+    pyenv = Path(path) / "pyenv"
+    pyenv.write_text(f'#!/bin/sh\ncase "$1" in root) echo {root};; whence) echo 3.13.0;; esac\n')
+    pyenv.chmod(0o755)
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "setup.sh")], capture_output=True, text=True,
+                            env={"PATH": path, "VENV": str(tmp_path / "venv"), "PYTHON": "python3.13"}, timeout=60)
+    assert "PYTHON=python3.13 is a pyenv shim not enabled here; using pyenv's 3.13.0" in result.stdout
+    assert f"setup: using {real} (Python 3.13) for " in result.stdout
+    assert "using python3.11" not in result.stdout
