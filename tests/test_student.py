@@ -120,7 +120,10 @@ def solution_pieces(nb):
             candidates = [s.strip() for s in re.split(r"(?<=[.:;!?])\s+|\n", text)]
         pieces += [p for p in candidates if len(p) >= 12 and p not in elsewhere]
         for out in cell.get("outputs", []):
-            pieces += [line.strip() for line in "".join(out.get("text", "")).splitlines() if len(line.strip()) >= 12]
+            # A line of a solution's output, unless it is only rules or punctuation (a traceback's
+            # dashes appear in any notebook's error output).
+            pieces += [line.strip() for line in "".join(out.get("text", "")).splitlines()
+                       if len(line.strip()) >= 12 and re.search(r"\w", line)]
     return pieces
 
 
