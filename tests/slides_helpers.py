@@ -10,12 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-def load_build():
-    """slides/build.py as a module (slides/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
+def load_script(relative_path, name):
+    """A script of the repository (slides/build.py, scripts/student.py, ...) as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / relative_path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_build():
+    """slides/build.py as a module (slides/ is not a package)."""
+    return load_script("slides/build.py", "slides_build")
 
 
 build = load_build()

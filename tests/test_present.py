@@ -4,7 +4,6 @@ The unit tests read the built notebooks; the browser test opens one in JupyterLa
 Debian's Chromium (network blocked except the lab on 127.0.0.1), runs its first code cells
 and checks that only the chosen language is shown and nothing fails.
 """
-import importlib.util
 import json
 import os
 import re
@@ -15,20 +14,13 @@ from pathlib import Path
 import pytest
 
 from d2l_extras.sections import notebook_paths
-from slides_helpers import IN_CI, need_browser
+from slides_helpers import load_script, need_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 
 
-def load_present():
-    spec = importlib.util.spec_from_file_location("slides_present", ROOT / "slides" / "present.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-present = load_present()
+present = load_script("slides/present.py", "slides_present")
 
 
 @pytest.fixture(scope="module")

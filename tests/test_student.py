@@ -23,14 +23,9 @@ WITH_EXERCISES = [p for p in NOTEBOOKS if any(
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # what nbgrader accepts
 
 
-def _load_student_module():
-    spec = importlib.util.spec_from_file_location("student", ROOT / "scripts" / "student.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from slides_helpers import load_script  # noqa: E402
 
-
-student = _load_student_module()
+student = load_script("scripts/student.py", "student")
 
 
 def grader(cell):
