@@ -17,6 +17,7 @@ import numpy as onp
 import pytest
 
 from d2l_extras import data, launch
+from servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -47,12 +48,6 @@ WORKER = textwrap.dedent('''
                    "batches": len(train_iter), "history": history.records}, f)
     print("worker", kv.rank, "of", kv.num_workers, "done:", history)
 ''')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def processes_of(port):

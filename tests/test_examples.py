@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from test_distributed import free_port, kill_job, load_params, run_launcher
+from servers import free_port
+from test_distributed import kill_job, load_params, run_launcher
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_DIST = ROOT / "examples" / "train_dist.py"

@@ -1,7 +1,6 @@
 """`make lab` serves JupyterLab on loopback only, with token authentication."""
 import re
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -9,16 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from servers import free_port, lab_command, start_lab, stop
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def lab_command():
-    """The command `make lab` runs (setup already done), as make prints it."""
-    out = subprocess.run(["make", "-n", "-o", ".venv/.setup-done", "lab"], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.replace("\\\n", " ")
-    lines = [l for l in out.splitlines() if "jupyter" in l and " lab" in l]
-    assert len(lines) == 1, out
-    return lines[0].split()
 
 
 def test_nothing_opens_the_lab():
@@ -34,26 +26,13 @@ def test_nothing_opens_the_lab():
         assert not re.search(r"token\s*=\s*['\"]{2}|ip\s*=\s*['\"](0\.0\.0\.0|\*)", text), path
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_unauthenticated_requests_are_refused(tmp_path):
     port = free_port()
-    cmd = lab_command() + [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
-    log = tmp_path / "lab.log"
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
-                                 "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTER_DATA_DIR": str(tmp_path / "data")})
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    proc, token, log = start_lab(tmp_path, port, env)
     try:
-        token, deadline = None, time.monotonic() + 60
-        while token is None and time.monotonic() < deadline and proc.poll() is None:
-            match = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)", log.read_text())
-            token = match.group(1) if match else time.sleep(0.2)
-        assert token, "JupyterLab did not print its token URL:\n" + log.read_text()[-3000:]
         url = f"http://127.0.0.1:{port}/api/contents"
         for _ in range(50):  # the URL is printed just before the socket accepts connections
             try:
@@ -73,9 +52,4 @@ def test_unauthenticated_requests_are_refused(tmp_path):
             if not other.startswith("127."):
                 assert s.connect_ex((other, port)) != 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)

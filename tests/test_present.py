@@ -7,13 +7,14 @@ and checks that only the chosen language is shown and nothing fails.
 import json
 import os
 import re
-import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from d2l_extras.sections import notebook_paths
+from servers import free_port, start_lab, stop
 from slides_helpers import load_script, need_browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,23 +51,21 @@ def test_one_language_only_and_the_decks_size(built, path, lang):
             assert f'<span lang="{other}">' not in text, f"{path.name}: an output keeps the other language"
 
 
-def start_lab(folder, tmp_path, port):
-    from test_lab import lab_command
+def kernel_states(port, token):
+    """Execution states of the server's kernels ('starting', 'idle', 'busy'), from its REST API."""
+    url = f"http://127.0.0.1:{port}/api/sessions?token={token}"
+    with urllib.request.urlopen(url, timeout=10) as reply:
+        return [s["kernel"]["execution_state"] for s in json.load(reply)]
 
-    cmd = [a for a in lab_command() if not a.startswith("--notebook-dir")]
-    cmd += [f"--notebook-dir={folder}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
-    log = tmp_path / "lab.log"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
-               D2L_PROFILE="quick")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
-    token, deadline = None, time.monotonic() + 120
-    while token is None and time.monotonic() < deadline and proc.poll() is None:
-        match = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)", log.read_text())
-        token = match.group(1) if match else time.sleep(0.3)
-    if token is None:
-        proc.kill()
-        pytest.fail("JupyterLab did not start:\n" + log.read_text()[-3000:])
-    return proc, token
+
+def wait_for_idle_kernel(port, token, timeout=180):
+    """Wait until the notebook's kernel has started and is idle: keys pressed before are lost."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if kernel_states(port, token) == ["idle"]:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"the slideshow's kernel was not ready after {timeout} s: {kernel_states(port, token)}")
 
 
 @pytest.mark.slow
@@ -77,7 +76,6 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
     from playwright.sync_api import sync_playwright
 
     from slides_helpers import launch_browser
-    from test_lab import free_port
 
     name = "05_batch_norm.ipynb"
     source = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
@@ -85,7 +83,9 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
               for c in source["cells"][:4] if c["cell_type"] == "markdown" for t in tags(c) if t.startswith("lang-")}
     other = "en" if lang == "vi" else "vi"
     port = free_port()
-    proc, token = start_lab(built / lang, tmp_path, port)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+               D2L_PROFILE="quick")
+    proc, token, log = start_lab(tmp_path, port, env, folder=built / lang)
     try:
         with sync_playwright() as p:
             browser = launch_browser(p)
@@ -100,40 +100,58 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
                     r.abort()
 
             page.route("**/*", route)
-            page.goto(f"http://127.0.0.1:{port}/rise/{name}?token={token}", timeout=180_000)
-            page.wait_for_selector(".reveal .slides section.present", timeout=180_000)
-            text = page.evaluate("() => document.querySelector('.reveal .slides').innerText").lower()
-            assert titles[f"lang-{lang}"].lower() in text
-            assert titles[f"lang-{other}"].lower() not in text, f"the {other} title is shown in the {lang} slideshow"
-            ran = 0
-            for _ in range(20):  # run the first two code cells, moving on slide by slide
-                cell = page.locator(".reveal .slides section.present .jp-CodeCell >> visible=true").first
-                if cell.count():
-                    cell.locator(".cm-content").click(force=True)  # reveal.js backgrounds overlay the slide
-                    page.keyboard.press("Shift+Enter")  # runs the cell, RISE moves to the next one
-                    ran += 1
-                    if ran == 1:
-                        page.wait_for_function(
-                            "() => document.querySelector('.reveal').innerText.includes('profile quick')",
-                            timeout=180_000)
-                    if ran == 2:
-                        break
-                else:
-                    page.keyboard.press("Escape")
-                    page.keyboard.press("ArrowRight")
-                page.wait_for_timeout(1500)
-            assert ran == 2, "the slideshow had fewer than two code cells to run"
-            page.wait_for_function("() => !document.querySelector('.jp-mod-busy, [data-status=\\'busy\\']')",
-                                   timeout=180_000)
-            page.wait_for_timeout(3000)
-            errors = page.evaluate("() => document.querySelectorAll("
-                                   "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
-            assert errors == 0, "a cell failed in the slideshow"
+            try:
+                run_first_cells(page, port, token, name, titles, lang, other)
+            except BaseException:  # what the slideshow showed, for the CI log
+                page.screenshot(path=str(tmp_path / "failure.png"))
+                print("slideshow text:", page.evaluate("() => document.querySelector('.reveal')?.innerText"))
+                print("JupyterLab log:", log.read_text()[-3000:])
+                raise
             assert not blocked, f"the slideshow asked the network for {blocked[:3]}"
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def run_first_cells(page, port, token, name, titles, lang, other):
+    """Open the slideshow, check its language, run its first two code cells; no cell may fail."""
+    page.goto(f"http://127.0.0.1:{port}/rise/{name}?token={token}", timeout=180_000)
+    page.wait_for_selector(".reveal .slides section.present", timeout=180_000)
+    text = page.evaluate("() => document.querySelector('.reveal .slides').innerText").lower()
+    assert titles[f"lang-{lang}"].lower() in text
+    assert titles[f"lang-{other}"].lower() not in text, f"the {other} title is shown in the {lang} slideshow"
+    wait_for_idle_kernel(port, token)
+    ran = 0
+    for _ in range(20):  # run the first two code cells, moving on slide by slide
+        cell = page.locator(".reveal .slides section.present .jp-CodeCell >> visible=true").first
+        if cell.count():
+            cell = cell.element_handle()  # this cell, not the next slide's once RISE moves on
+            prompt = cell.query_selector(".jp-InputPrompt")
+            for _attempt in range(3):  # a click the slide's overlay swallows runs nothing: try again
+                cell.query_selector(".cm-content").click(force=True)  # reveal.js backgrounds overlay the slide
+                page.keyboard.press("Shift+Enter")  # runs the cell, RISE moves to the next one
+                started = time.monotonic()
+                while time.monotonic() - started < 15 and not re.search(r"\[[*\d]", prompt.inner_text()):
+                    page.wait_for_timeout(250)
+                if re.search(r"\[[*\d]", prompt.inner_text()):
+                    break
+            else:
+                pytest.fail("Shift+Enter on the slide's first code cell did not run it")
+            ran += 1
+            if ran == 1:
+                page.wait_for_function(
+                    "() => document.querySelector('.reveal').innerText.includes('profile quick')",
+                    timeout=180_000)
+            if ran == 2:
+                break
+        else:
+            page.keyboard.press("Escape")
+            page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(1500)
+    assert ran == 2, "the slideshow had fewer than two code cells to run"
+    page.wait_for_function("() => !document.querySelector('.jp-mod-busy, [data-status=\\'busy\\']')",
+                           timeout=180_000)
+    page.wait_for_timeout(3000)
+    errors = page.evaluate("() => document.querySelectorAll("
+                           "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
+    assert errors == 0, "a cell failed in the slideshow"
