@@ -6,7 +6,6 @@ check there; these tests show that the student edition is the instructor edition
 solutions taken out and nothing else, and that each check then fails with its hint.
 """
 import ast
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -23,7 +22,7 @@ WITH_EXERCISES = [p for p in NOTEBOOKS if any(
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # what nbgrader accepts
 
 
-from slides_helpers import load_script  # noqa: E402
+from slides_helpers import load_build, load_script  # noqa: E402
 
 student = load_script("scripts/student.py", "student")
 
@@ -229,15 +228,8 @@ def test_stub_keeps_the_code_around_the_solution_and_its_indentation():
                                 "print(f)"]
 
 
-def _slides_build():
-    spec = importlib.util.spec_from_file_location("slides_build", ROOT / "slides" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_decks_show_solutions_only_when_asked():
-    build = _slides_build()
+    build = load_build()
     path = ROOT / "notebooks" / "09_data_parallel.ipynb"
     nb = nbformat.read(path, as_version=4)
     answer = next(c for c in nb.cells if grader(c).get("grade_id") == "ex09-2-answer-en")
