@@ -12,13 +12,15 @@ from .checkpoint import CheckpointError, CheckpointMismatchError, latest_checkpo
 from .data import (DatasetError, TEXT_LABELS, ArrayLoader, get_fashion_mnist_labels,
                    load_data_fashion_mnist, read_fashion_mnist)
 from .device import describe_devices, get_devices, num_gpus, try_all_gpus, try_gpu
-from .display import Display, LivePlot, ProgressBar
+from .display import Display, LivePlot, ProgressBar, use_inline_figures
 from .profiles import PROFILES, Settings, get_profile, get_settings, settings_table
 from .recipe import Recipe
 from .sections import NOTEBOOKS, SECTIONS
 from .results import book_comparison, build_dir, load_results, save_result
 from .summary import LayerSummary, count_parameters, layer_summary
 from .training import History, TrainingDivergedError, evaluate_accuracy, fit, make_initializer, set_seed
+
+use_inline_figures()  # a notebook's first figure shows under its own cell, not the next one
 
 __all__ = [
     "CheckpointError", "CheckpointMismatchError", "latest_checkpoint",

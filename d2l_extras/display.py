@@ -7,7 +7,9 @@ that nbval does not compare it), a tqdm progress bar for terminals, and nothing
 """
 import sys
 
-__all__ = ["Display", "LivePlot", "ProgressBar", "resolve_display", "in_notebook"]
+__all__ = ["Display", "LivePlot", "ProgressBar", "resolve_display", "in_notebook", "use_inline_figures"]
+
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 class Display:
@@ -34,6 +36,22 @@ def in_notebook():
         return False
     shell = get_ipython()
     return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def use_inline_figures():
+    """In a notebook on the default inline backend, switch it on now (as ``%matplotlib inline``).
+
+    Left to itself, the kernel connects the inline backend when the first figure is drawn, and
+    that figure then appears under the *next* cell that runs (ipykernel's default inline mode:
+    ipython/ipykernel#247). Returns True when it switched the backend on."""
+    import os
+
+    if not in_notebook() or os.environ.get("MPLBACKEND", INLINE_BACKEND) != INLINE_BACKEND:
+        return False  # a terminal, or a backend the user chose (e.g. %matplotlib widget)
+    from IPython import get_ipython
+
+    get_ipython().run_line_magic("matplotlib", "inline")
+    return True
 
 
 def resolve_display(display):

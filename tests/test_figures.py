@@ -52,3 +52,19 @@ def test_branch_errors():
         figures.draw_branches([("", [])], (1, 3, 8, 8), merge="mul")
     with pytest.raises(ValueError, match="different shapes"):
         figures.draw_branches([("", [nn.Conv2D(4, 1)]), ("", [])], (1, 3, 8, 8), merge="add")
+
+
+@pytest.mark.slow
+def test_a_notebooks_first_figure_shows_under_its_own_cell():
+    """In a fresh kernel the inline backend connects itself at the first figure, which then
+    shows under the next cell (06's nested-classes figure did, under the Residual class):
+    importing the course switches the backend on first."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("import d2l_extras"),
+                             new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);"),
+                             new_code_cell("x = 1")])
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    shown = [[o.output_type for o in c.outputs] for c in nb.cells]
+    assert shown == [[], ["display_data"], []], shown
