@@ -7,6 +7,8 @@ that nbval does not compare it), a tqdm progress bar for terminals, and nothing
 """
 import sys
 
+from .language import text, update
+
 __all__ = ["Display", "LivePlot", "ProgressBar", "resolve_display", "in_notebook", "use_inline_figures"]
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -83,15 +85,15 @@ class LivePlot(Display):
 
     def on_train_begin(self, info):
         import matplotlib.pyplot as plt
-        from IPython.display import display
+        from .language import show
 
         self.num_epochs, self.num_batches = info["num_epochs"], info["num_batches"]
         self.every = max(1, self.num_batches // self.points_per_epoch)
         for record in info["history"].records:  # a resumed run shows its earlier epochs
             self._add_epoch(record)
         self.fig, self.ax = plt.subplots(figsize=self.figsize, layout="constrained")
-        plt.close(self.fig)  # shown only through the display handle, not again at cell end
-        self.handle = display(self._draw(), display_id=True)
+        plt.close(self.fig)  # shown only through the display handles, not again at cell end
+        self.handles = show(self._draw, display_id=True)  # one figure per language
 
     def _add_epoch(self, record):
         self.x.append(record["epoch"])
@@ -105,22 +107,24 @@ class LivePlot(Display):
             self.x.append(epoch + (batch + 1) / self.num_batches)
             self.series["train loss"].append(metrics["train_loss"])
             self.series["train acc"].append(metrics["train_acc"])
-            self.handle.update(self._draw())
+            update(self.handles, self._draw)
 
     def on_epoch_end(self, epoch, record):
         self._add_epoch(record)
-        self.handle.update(self._draw())
+        update(self.handles, self._draw)
 
     def on_train_end(self, history):
-        print(history)
+        from IPython.display import display
 
-    def _draw(self):
+        display(history)  # the final line, once per language
+
+    def _draw(self, lang="en"):
         ax = self.ax
         ax.cla()
-        ax.plot(self.x, self.series["train loss"], "-", label="train loss")
-        ax.plot(self.x, self.series["train acc"], "m--", label="train acc")
-        ax.plot(self.test_x, self.test_acc, "g-.o", markersize=3, label="test acc")
-        ax.set_xlabel("epoch")
+        ax.plot(self.x, self.series["train loss"], "-", label=text("train loss", lang))
+        ax.plot(self.x, self.series["train acc"], "m--", label=text("train acc", lang))
+        ax.plot(self.test_x, self.test_acc, "g-.o", markersize=3, label=text("test acc", lang))
+        ax.set_xlabel(text("epoch", lang))
         ax.set_xlim(0, self.num_epochs)
         ax.grid(True)
         ax.legend(loc="best")

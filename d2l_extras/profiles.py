@@ -8,6 +8,7 @@ Without ``D2L_PROFILE`` the profile is ``full`` when MXNet sees a GPU, else ``cp
 """
 import os
 
+from .language import number, show, text
 from .sections import SECTIONS, TEST_SIZE, TRAIN_SIZE, Settings, section as _section
 
 __all__ = ["PROFILES", "Settings", "get_profile", "get_settings", "settings_table"]
@@ -55,47 +56,53 @@ class SettingsTable:
         self.section, self.profile = _section(section), profile
         self.settings = get_settings(section, profile)
 
-    def _cells(self, s):
+    def _cells(self, s, lang="en"):
         full = {"subset": TRAIN_SIZE, "test_subset": TEST_SIZE}
 
         def cell(key):
             value = getattr(s, key)
             if key in full:
-                return f"{value or full[key]:,}"
+                return number(value or full[key], ",", lang)
             if key == "lr_schedule":
-                return value or "constant"
+                return text(value or "constant", lang)
             if key == "initializer":
                 return {"he": "He"}.get(value, "Xavier")
-            return f"{value:g}"
+            return number(value, "g", lang)
 
         return [cell(k) for k, _ in self.COLUMNS]
 
-    def _rows(self):
-        rows = [("book (full)", self._cells(self.section.book))]
+    def _rows(self, lang="en"):
+        rows = [(text("book (full)", lang), self._cells(self.section.book, lang))]
         if self.profile != "full":
-            rows.append((f"{self.profile} (this run)", self._cells(self.settings)))
+            rows.append((f"{self.profile} ({text('this run', lang)})", self._cells(self.settings, lang)))
         return rows
 
-    def _why(self):
-        """The reason for this run's settings: (English, Vietnamese)."""
+    def why(self, lang="en"):
+        """The reason for this run's settings, in ``lang``."""
         if self.profile == "full":
-            return "This run uses the book's settings.", "Lần chạy này dùng thiết lập của sách."
+            return text("This run uses the book's settings.", lang)
         _, en, vi = self.section.profiles[self.profile]
-        return f"{en}.", f"{vi}."
+        return f"{vi if lang == 'vi' else en}."
+
+    def markdown(self, lang="en"):
+        """The table and the reason for this run's settings, in ``lang``, as Markdown."""
+        head = f"| {text('profile', lang)} | " + " | ".join(text(h, lang) for _, h in self.COLUMNS) + " |"
+        sep = "|---" * (len(self.COLUMNS) + 1) + "|"
+        body = ["| " + name + " | " + " | ".join(cells) + " |" for name, cells in self._rows(lang)]
+        return "\n".join([head, sep, *body, "", self.why(lang)])
+
+    def _ipython_display_(self):
+        from IPython.display import Markdown
+
+        show(lambda lang: Markdown(self.markdown(lang)))  # one table per language
 
     def _repr_markdown_(self):
-        head = "| profile | " + " | ".join(h for _, h in self.COLUMNS) + " |"
-        sep = "|---" * (len(self.COLUMNS) + 1) + "|"
-        body = ["| " + name + " | " + " | ".join(cells) + " |" for name, cells in self._rows()]
-        # Marked by language: each language's slide deck hides the other's sentence.
-        en, vi = self._why()
-        why = f'<span lang="en">{en}</span><br><span lang="vi">{vi}</span>'
-        return "\n".join([head, sep, *body, "", why])
+        return self.markdown("en")
 
     def __repr__(self):
         lines = [f"{name:<16}" + "  ".join(f"{h}={c}" for (_, h), c in zip(self.COLUMNS, cells))
                  for name, cells in self._rows()]
-        return "\n".join(lines + list(self._why()))
+        return "\n".join(lines + [self.why()])
 
 
 def settings_table(section, profile=None):

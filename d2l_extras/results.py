@@ -67,29 +67,45 @@ class BookComparison:
         self.sec, self.history, self.settings, self.profile = get_section(section), history, settings, profile
         self._train_size = TRAIN_SIZE
 
-    def rows(self):
-        """(what, book, this run) text triples."""
+    def rows(self, lang="en"):
+        """(what, book, this run) text triples, in ``lang``."""
+        from .language import number, text
+
         book, ours, s, h = self.sec.book_result, self.history.final, self.settings, self.history
-        n = lambda v, spec: "—" if v is None else format(v, spec)  # noqa: E731
+        n = lambda v, spec: "—" if v is None else number(v, spec, lang)  # noqa: E731
         get = lambda key: getattr(book, key) if book else None  # noqa: E731
         size = lambda st: f"{st.resize}×{st.resize}"  # noqa: E731
-        return [
+        rows = [
             ("input", size(self.sec.book), size(s)),
-            ("epochs × images", f"{self.sec.book.num_epochs} × {self._train_size:,}",
-             f"{len(h)} × {getattr(s, 'subset', None) or self._train_size:,}"),
+            ("epochs × images", f"{self.sec.book.num_epochs} × {n(self._train_size, ',')}",
+             f"{len(h)} × {n(getattr(s, 'subset', None) or self._train_size, ',')}"),
             ("train_loss", n(get("train_loss"), ".3f"), n(ours["train_loss"], ".3f")),
             ("train_acc", n(get("train_acc"), ".3f"), n(ours["train_acc"], ".3f")),
             ("test_acc", n(get("test_acc"), ".3f"), n(ours["test_acc"], ".3f")),
             ("examples/s", n(get("examples_per_sec"), ",.0f"), n(h.examples_per_sec, ",.0f")),
         ]
+        return [(text(what, lang), book_value, ours_value) for what, book_value, ours_value in rows]
+
+    def describe(self, lang="en"):
+        """The table as text, in ``lang``."""
+        from .language import text
+
+        book = text("book (V100)" if self.sec.book_result else "book", lang)
+        head = ("", book, f"{text('this run', lang)} ({self.profile})")
+        width = 24 if lang == "vi" else 16  # the Vietnamese row names are longer
+        lines = [f"{a:<{width}}{b:>16}{c:>22}" for a, b, c in [head, *self.rows(lang)]]
+        if self.sec.book_result is None:
+            lines.append(text("The book publishes no results for this network: only its settings are shown.", lang))
+        lines.append(f"{text('this run', lang)}: {self.history.devices}")
+        return "\n".join(lines)
 
     def __repr__(self):
-        head = ("", "book (V100)" if self.sec.book_result else "book", f"this run ({self.profile})")
-        lines = [f"{a:<16}{b:>16}{c:>20}" for a, b, c in [head, *self.rows()]]
-        if self.sec.book_result is None:
-            lines.append("The book publishes no results for this network: only its settings are shown.")
-        lines.append(f"this run: {self.history.devices}")
-        return "\n".join(lines)
+        return self.describe("en")
+
+    def _ipython_display_(self):
+        from .language import PlainText, show
+
+        show(lambda lang: PlainText(self.describe(lang)))
 
 
 def book_comparison(section, history, settings, profile):

@@ -35,20 +35,32 @@ class LayerSummary:
     def output_shapes(self):
         return [shape for _, shape, _ in self.rows]
 
-    def __str__(self):
-        head = ("Layer", "Output shape", "Parameters")
-        lines = [(name, str(shape), f"{n:,}") for name, shape, n in self.rows]
+    def describe(self, lang="en"):
+        """The table as text, in ``lang``."""
+        from .language import number, text
+
+        head = tuple(text(h, lang) for h in ("Layer", "Output shape", "Parameters"))
+        lines = [(name, str(shape), number(n, ",", lang)) for name, shape, n in self.rows]
         w0 = max(len(head[0]), *(len(a) for a, _, _ in lines))
         w1 = max(len(head[1]), *(len(b) for _, b, _ in lines))
         w2 = max(len(head[2]), *(len(c) for _, _, c in lines))
         fmt = f"{{:<{w0}}}  {{:<{w1}}}  {{:>{w2}}}"
-        out = [f"Input shape: {self.input_shape}", fmt.format(*head), "-" * (w0 + w1 + w2 + 4)]
+        out = [f"{text('Input shape:', lang)} {self.input_shape}", fmt.format(*head), "-" * (w0 + w1 + w2 + 4)]
         out += [fmt.format(*line) for line in lines]
-        out += [f"Total parameters: {self.total:,} (trainable: {self.trainable:,})",
-                f"Multiply-accumulates per example: {self.macs:,}"]
+        out += [f"{text('Total parameters:', lang)} {number(self.total, ',', lang)} "
+                f"({text('trainable:', lang)} {number(self.trainable, ',', lang)})",
+                f"{text('Multiply-accumulates per example:', lang)} {number(self.macs, ',', lang)}"]
         return "\n".join(out)
 
+    def __str__(self):
+        return self.describe("en")
+
     __repr__ = __str__
+
+    def _ipython_display_(self):
+        from .language import PlainText, show
+
+        show(lambda lang: PlainText(self.describe(lang)))  # one table per language
 
 
 _COUNTED = (nn.Conv1D, nn.Conv2D, nn.Conv3D, nn.Dense)

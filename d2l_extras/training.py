@@ -74,14 +74,27 @@ class History:
     def train_seconds(self):
         return sum(r["train_seconds"] for r in self.records)
 
-    def __str__(self):
+    def describe(self, lang="en"):
+        """The book's final line (loss, accuracies, examples/sec) in ``lang``."""
+        from .language import number, text
+
         if not self.records:
-            return "no epoch finished"
+            return "no epoch finished" if lang == "en" else "chưa xong epoch nào"
         r = self.final
-        return (f"loss {r['train_loss']:.3f}, train acc {r['train_acc']:.3f}, test acc "
-                f"{r['test_acc']:.3f}\n{self.examples_per_sec:.1f} examples/sec on {self.devices}")
+        sep = ", " if lang == "en" else "; "
+        return (sep.join(f"{text(key, lang)} {number(r[field], '.3f', lang)}" for key, field in
+                         (("loss", "train_loss"), ("train acc", "train_acc"), ("test acc", "test_acc")))
+                + f"\n{number(self.examples_per_sec, '.1f', lang)} {text('examples/sec on', lang)} {self.devices}")
+
+    def __str__(self):
+        return self.describe("en")
 
     __repr__ = __str__
+
+    def _ipython_display_(self):
+        from .language import PlainText, show
+
+        show(lambda lang: PlainText(self.describe(lang)))
 
     def to_dict(self):
         return {"devices": self.devices, "records": self.records}

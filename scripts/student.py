@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the course package, also where it is not installed
 LANGS = ("vi", "en")
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -107,15 +108,17 @@ def student_notebook(nb, name="notebook"):
 
 
 def one_language(nb, lang):
-    """`nb` without the other language's cells."""
+    """`nb` without the other language's cells and outputs; its kernel writes only `lang`."""
+    from d2l_extras.language import keep_language
+
     out = copy.deepcopy(nb)
     out.cells = [c for c in nb.cells if language(c) in (None, lang)]
-    return out
+    out.metadata["d2l_lang"] = lang  # read by d2l_extras.language in the notebook's kernel
+    return keep_language(out, lang)
 
 
 def notebooks(folder):
     """The course's notebooks in `folder`, from the course's table (d2l_extras.sections.NOTEBOOKS)."""
-    sys.path.insert(0, str(ROOT))
     from d2l_extras.sections import notebook_paths
 
     return notebook_paths(folder)

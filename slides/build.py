@@ -16,8 +16,8 @@ The notebooks, their order and their titles in each language come from the cours
 (d2l_extras.sections.NOTEBOOKS). Every deck works offline from disk: nothing is loaded from
 the network. The other language's cells are removed by tag (TagRemovePreprocessor: lang-en
 in the Vietnamese deck and the reverse) as are `ci` cells; `skip` cells never reach a slide
-and `notes` cells become reveal.js speaker notes (press S in a deck). Outputs that say a
-thing in both languages (<span lang="..">) keep only the deck's language.
+and `notes` cells become reveal.js speaker notes (press S in a deck). The course's outputs
+come once per language (output metadata "lang"); a deck keeps its language's.
 
 Needs the course package for its table of notebooks, nbformat, nbconvert and, for the PDFs,
 the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the course package, also where it is not installed
 
+from d2l_extras.language import keep_language  # noqa: E402
 from d2l_extras.sections import NOTEBOOKS, notebook_paths  # noqa: E402
 
 TEMPLATE_DIR = HERE / "templates"
@@ -176,30 +177,11 @@ def language_cells(nb, lang, solutions=False):
     return [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
 
 
-LANG_SPAN = re.compile(r'<span lang="([a-z]{2,3})">(.*?)</span>', re.S)
-LINE_BREAK_AT_EDGE = re.compile(r"^(?:[ \t]*<br\s*/?>)+[ \t]*|[ \t]*(?:<br\s*/?>[ \t]*)+$", re.M)
-
-
 def one_language_outputs(nb, lang):
-    """Keep only `lang`'s text in outputs that say a thing in both languages.
-
-    Such outputs (the settings table's note) mark each sentence with <span lang="..">. nbconvert's
-    Markdown rendering leaves those spans empty, with the sentence after them, so a stylesheet
-    cannot hide the other language: the build removes the other language's spans and unwraps
-    this one's, before conversion."""
-    def keep(match):
-        return match.group(2) if match.group(1) == lang else ""
-
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            for mime in ("text/markdown", "text/html"):
-                text = data.get(mime)
-                if isinstance(text, list):
-                    text = "".join(text)
-                if text and LANG_SPAN.search(text):
-                    data[mime] = LINE_BREAK_AT_EDGE.sub("", LANG_SPAN.sub(keep, text))
-    return nb
+    """Keep only `lang`'s outputs: the course writes each of its outputs once per language,
+    marked {"lang": ".."} in the output's metadata (d2l_extras/language.py); unmarked outputs
+    (the code's own prints and figures) stay."""
+    return keep_language(nb, lang)
 
 
 def count_slides(nb, lang, solutions=False) -> int:

@@ -45,6 +45,7 @@ def present_notebook(nb, lang, solutions=False):
     nb.metadata.pop("d2l_run", None)  # the run record belongs to the published notebook
     nb.metadata["language_info"] = dict(nb.metadata.get("language_info", {}), name="python")
     nb.metadata["d2l_present"] = {"lang": lang, "solutions": solutions}
+    nb.metadata["d2l_lang"] = lang  # the kernel writes this language only (d2l_extras.language)
     return nb
 
 

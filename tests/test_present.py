@@ -47,8 +47,10 @@ def test_one_language_only_and_the_decks_size(built, path, lang):
     assert nb["metadata"]["rise"]["width"] == 1280 and nb["metadata"]["rise"]["height"] == 720
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
-            text = "".join(out.get("data", {}).get("text/markdown", ""))
-            assert f'<span lang="{other}">' not in text, f"{path.name}: an output keeps the other language"
+            assert out.get("metadata", {}).get("lang", lang) == lang, f"{path.name}: an output of the other language"
+    assert nb["metadata"]["d2l_lang"] == lang  # its kernel writes this language only
+    if lang == "vi" and any(o.get("metadata", {}).get("lang") for c in source["cells"] for o in c.get("outputs", [])):
+        assert any(o.get("metadata", {}).get("lang") == "vi" for c in nb["cells"] for o in c.get("outputs", []))
 
 
 def kernel_states(port, token):

@@ -53,6 +53,9 @@ def test_table_shows_book_and_this_run():
     table = settings_table("resnet", "cpu")
     md = table._repr_markdown_()
     assert "| book (full) | 0.05 | constant | Xavier | 10 | 256 | 96 | 60,000 | 10,000 |" in md
-    assert "cpu (this run)" in md and "CPU:" in md and "ảnh" in md
+    assert "cpu (this run)" in md and "CPU:" in md
+    vi = table.markdown("vi")
+    assert "| sách (full) | 0,05 | không đổi | Xavier | 10 | 256 | 96 | 60.000 | 10.000 |" in vi
+    assert "cpu (lần chạy này)" in vi and "CPU: ảnh 32×32" in vi and "instead of" not in vi
     assert "this run uses the book's settings" in repr(settings_table("resnet", "full")).lower()
     assert profiles.PROFILES == ("quick", "cpu", "full")

@@ -176,18 +176,22 @@ def _vietnamese_setting_texts():
         why = getattr(sec, "min_resize_why", None)
         if isinstance(why, tuple):
             yield f"{key} min_resize_why", why[1]
+    from d2l_extras.language import VI
+
+    for english, vietnamese in VI.items():  # the labels of the course's outputs
+        yield f"output label {english!r}", vietnamese
 
 
 def test_vietnamese_settings_texts_use_the_glossary():
     """The settings table and the input-size error print these (d2l_extras/sections.py) in
-    Vietnamese decks too."""
+    Vietnamese decks too, and the course's outputs their labels (d2l_extras/language.py)."""
     wrong = []
     for where, text in _vietnamese_setting_texts():
         for word, pattern in AVOID.items():
             match = re.search(pattern, text.lower())
             if match is not None:
                 wrong.append(f"{where} uses {word!r}: ...{text[max(0, match.start() - 30):match.end() + 30]}...")
-    assert not wrong, "d2l_extras/sections.py: " + "; ".join(wrong)
+    assert not wrong, "d2l_extras/sections.py or language.py: " + "; ".join(wrong)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -1,0 +1,141 @@
+"""Outputs in the reader's language: each output the course writes comes once per language,
+marked in its metadata, and a one-language notebook's kernel writes its language only."""
+import json
+import os
+
+import pytest
+
+from d2l_extras import language
+from d2l_extras.language import keep_language, number, output_languages, text
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    monkeypatch.delenv("D2L_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    language._notebook_language.cache_clear()
+
+
+@pytest.mark.parametrize("value, langs", [("", ("vi", "en")), ("vi", ("vi",)), ("en", ("en",)),
+                                          ("vi,en", ("vi", "en")), (" EN ", ("en",)), ("both", ("vi", "en"))])
+def test_languages_from_the_environment(monkeypatch, value, langs):
+    monkeypatch.setenv("D2L_LANG", value)
+    assert output_languages() == langs
+
+
+def test_an_unknown_language_is_refused(monkeypatch):
+    monkeypatch.setenv("D2L_LANG", "fr")
+    with pytest.raises(ValueError, match="D2L_LANG='fr'.*vi, en or vi,en"):
+        output_languages()
+
+
+def test_a_one_language_notebook_sets_its_kernels_language(monkeypatch, tmp_path):
+    nb = tmp_path / "05.ipynb"
+    nb.write_text(json.dumps({"cells": [], "metadata": {"d2l_lang": "vi"}}), encoding="utf-8")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(nb))
+    assert output_languages() == ("vi",)
+    monkeypatch.setenv("D2L_LANG", "en")  # the environment wins
+    assert output_languages() == ("en",)
+
+
+def test_a_bilingual_or_missing_notebook_gives_both(monkeypatch, tmp_path):
+    nb = tmp_path / "05.ipynb"
+    nb.write_text(json.dumps({"cells": [], "metadata": {}}), encoding="utf-8")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(nb))
+    assert output_languages() == ("vi", "en")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "gone.ipynb"))
+    assert output_languages() == ("vi", "en")
+
+
+def test_numbers_as_each_language_writes_them():
+    assert number(3609.4, ",.1f", "en") == "3,609.4"
+    assert number(3609.4, ",.1f", "vi") == "3.609,4"
+    assert number(0.05, "g", "vi") == "0,05"
+    assert number(60000, ",", "vi") == "60.000"
+
+
+def test_every_label_has_a_vietnamese_form():
+    for english, vietnamese in language.VI.items():
+        assert vietnamese and text(english, "vi") == vietnamese and text(english, "en") == english
+
+
+def test_keep_language_drops_only_the_other_languages_outputs():
+    nb = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "stream", "text": "shared"},
+        {"output_type": "display_data", "metadata": {"lang": "vi"}, "data": {"text/plain": "vi"}},
+        {"output_type": "display_data", "metadata": {"lang": "en"}, "data": {"text/plain": "en"}}]},
+        {"cell_type": "markdown", "source": "x"}]}
+    kept = keep_language(nb, "vi")["cells"][0]["outputs"]
+    assert [o.get("text") or o["data"]["text/plain"] for o in kept] == ["shared", "vi"]
+
+
+def test_history_line_in_each_language():
+    from d2l_extras.training import History
+
+    h = History("cpu(0)", [{"epoch": 1, "train_loss": 0.2841, "train_acc": 0.8983, "test_acc": 0.8871,
+                            "examples_per_sec": 3609.4, "train_seconds": 10.0, "train_examples": 36094}])
+    assert str(h) == "loss 0.284, train acc 0.898, test acc 0.887\n3609.4 examples/sec on cpu(0)"
+    assert h.describe("vi") == ("mất mát 0,284; độ chính xác huấn luyện 0,898; độ chính xác kiểm tra 0,887\n"
+                                "3609,4 mẫu mỗi giây trên cpu(0)")
+
+
+def test_settings_table_in_each_language():
+    from d2l_extras.profiles import settings_table
+
+    table = settings_table("resnet", "cpu")
+    vi, en = table.markdown("vi"), table.markdown("en")
+    assert en.startswith("| profile | lr | lr schedule |") and "book (full)" in en
+    assert vi.startswith("| cấu hình | tốc độ học | định thời tốc độ học |") and "sách (full)" in vi
+    for word in ("profile", "schedule", "book", "train images", "this run"):
+        assert word not in vi
+    assert "60.000" in vi and "60,000" in en
+    assert table._repr_markdown_() == en
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env, langs", [({}, ["vi", "en"]), ({"D2L_LANG": "vi"}, ["vi"])])
+def test_a_kernel_writes_each_training_output_once_per_language(tmp_path, env, langs):
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    code = """import d2l_extras as dx
+from mxnet import np, npx, gluon
+from mxnet.gluon import nn
+npx.set_np()
+dx.set_seed(0)
+X, y = np.random.uniform(size=(64, 1, 8, 8)), np.array([i % 10 for i in range(64)])
+data = gluon.data.DataLoader(gluon.data.ArrayDataset(X, y), batch_size=16)
+net = nn.Sequential()
+net.add(nn.Flatten(), nn.Dense(10))
+history = dx.fit(net, data, data, 1, 0.1, display='auto')
+dx.book_comparison('resnet', history, dx.get_settings('resnet', 'quick'), 'quick')"""
+    nb = new_notebook(cells=[new_code_cell(code)])
+    kernel_env = {k: v for k, v in os.environ.items() if k not in ("D2L_LANG", "JPY_SESSION_NAME")}
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute(env=dict(kernel_env, **env))
+    outputs = nb.cells[0].outputs
+    marked = [(o.get("metadata", {}).get("lang"), sorted(o.get("data", {}))) for o in outputs]
+    assert [lang for lang, mimes in marked if "image/png" in mimes] == langs  # the live plot
+    plain = [(lang, "".join(o["data"]["text/plain"])) for (lang, _), o in zip(marked, outputs)
+             if "image/png" not in o.get("data", {}) and "text/plain" in o.get("data", {})]
+    assert [lang for lang, _ in plain] == langs * 2  # the final line, the comparison with the book
+    for lang, shown in plain:
+        assert ("test acc" in shown or "test_acc" in shown) == (lang == "en")
+        assert ("độ chính xác kiểm tra" in shown) == (lang == "vi")
+    assert not [o for o in outputs if o.get("output_type") == "stream" and "test acc" in "".join(o.get("text", ""))]
+
+
+def test_layer_summary_in_each_language():
+    from mxnet import npx
+    from mxnet.gluon import nn
+
+    from d2l_extras.summary import layer_summary
+
+    npx.set_np()
+    net = nn.Sequential()
+    net.add(nn.Conv2D(6, kernel_size=5), nn.Flatten(), nn.Dense(1000))
+    summary = layer_summary(net, (1, 1, 28, 28))
+    en, vi = summary.describe("en"), summary.describe("vi")
+    assert str(summary) == en and "Total parameters: 3,457,156 (trainable: 3,457,156)" in en
+    assert "Tổng số tham số: 3.457.156 (huấn luyện được: 3.457.156)" in vi
+    assert vi.splitlines()[1].split() == ["Tầng", "Kích", "thước", "đầu", "ra", "Tham", "số"]
+    assert [line.split()[0] for line in vi.splitlines()[3:6]] == ["Conv2D", "Flatten", "Dense"]
