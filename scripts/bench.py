@@ -1,6 +1,6 @@
 """Benchmark: the book's training path against the course's, side by side in one run.
 
-    python scripts/bench.py [--nets batch_norm,alexnet,resnet] [--test-subset N] [--epochs E]
+    python scripts/bench.py [--nets batch_norm,alexnet,resnet] [--test-subset N] [--epochs E] [--busy]
 
 Networks are the sections of ``d2l_extras.sections.SECTIONS`` (by default all seven: AlexNet,
 VGG, NiN, GoogLeNet, LeNet-BN, ResNet-18, DenseNet), each named by its section key and
@@ -16,9 +16,14 @@ each in a fresh process:
 
 It prints examples/s (wall clock of the whole training call, evaluation included, and the
 training-only figure each path reports), their ratio, final test accuracy, and the achieved
-GFLOP/s against an estimate of the CPU's peak.
+GFLOP/s against an estimate of the CPU's peak, after the CPU model and vector extensions.
+
+``--busy`` keeps one core busy while each path trains, as on a student's laptop that is never
+idle: the benchmark starts a busy-loop process before each training and kills it after (the
+loop also ends by itself after ``--timeout`` seconds).
 """
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -92,6 +97,31 @@ def worker(path, net_key, test_subset, epochs):
                       "threads": os.environ.get("OMP_NUM_THREADS", "default")}))
 
 
+BUSY_LOOP = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n"
+
+
+@contextlib.contextmanager
+def busy_core(seconds):
+    """Another process spinning on one core for the duration of the block (at most ``seconds``)."""
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(seconds)])
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def vector_extensions():
+    """The SIMD extensions the CPU reports that matter to oneDNN's kernels, widest first."""
+    try:
+        flags = next((l.split(":", 1)[1].split() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                      if l.startswith("flags")), [])
+    except OSError:
+        flags = []
+    wanted = ("avx512f", "avx512_vnni", "avx512_bf16", "avx2", "fma", "avx", "sse4_2")
+    return [f for f in wanted if f in flags]
+
+
 def cpu_peak_gflops():
     """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
     cores = cores_available()
@@ -133,6 +163,7 @@ def main():
     parser.add_argument("--test-subset", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--busy", action="store_true", help="keep one core busy with another process while training")
     parser.add_argument("--worker", choices=["book", "course"])
     args = parser.parse_args()
     nets = args.nets.split(",")
@@ -146,13 +177,20 @@ def main():
 
     peak, how = cpu_peak_gflops()
     print(f"machine: {how}; estimated peak {peak:.0f} GFLOP/s (FP32)")
+    print(f"vector extensions: {' '.join(vector_extensions()) or 'none found'}")
+    print("load: " + ("one core kept busy by a busy-loop process during each training" if args.busy
+                      else "none added (whatever else runs on the machine)"))
     print(f"settings: each network's quick-profile settings, {args.test_subset} test images, {args.epochs} epoch(s)")
     head = f"{'network':<10} {'input':>5} {'book ex/s':>10} {'course ex/s':>12} {'ratio':>6} " \
            f"{'book acc':>8} {'course acc':>10} {'course GFLOP/s':>15} {'% peak':>7}"
     print(head)
     print("-" * len(head))
     for net_key in nets:
-        book, course = run("book", net_key, args), run("course", net_key, args)
+        load = (lambda: busy_core(args.timeout)) if args.busy else contextlib.nullcontext
+        with load():
+            book = run("book", net_key, args)
+        with load():
+            course = run("course", net_key, args)
         ratio = course["wall_examples_per_sec"] / book["wall_examples_per_sec"]
         # training FLOPs per example ≈ 3 × forward (forward + two backward products), 2 FLOPs per MAC
         gflops = course["reported_examples_per_sec"] * course["macs"] * 2 * 3 / 1e9

@@ -95,8 +95,12 @@ def test_both_editions_build_in_both_languages(edition):
     for path in NOTEBOOKS:
         for target in (edition / path.name, edition / "vi" / path.name, edition / "en" / path.name):
             nbformat.validate(nbformat.read(target, as_version=4))
-    one = json.loads((edition / "en" / NOTEBOOKS[1].name).read_text(encoding="utf-8"))
-    assert not any("lang-vi" in c["metadata"].get("tags", []) for c in one["cells"])
+    for lang, other in (("vi", "en"), ("en", "vi")):
+        one = json.loads((edition / lang / NOTEBOOKS[1].name).read_text(encoding="utf-8"))
+        assert not any(f"lang-{other}" in c["metadata"].get("tags", []) for c in one["cells"])
+        langs = {o.get("metadata", {}).get("lang") for c in one["cells"] for o in c.get("outputs", [])}
+        assert other not in langs and lang in langs  # the other language's outputs are left out, not this one's
+        assert one["metadata"]["d2l_lang"] == lang  # and its kernel writes only this language
 
 
 def solution_pieces(nb):
