@@ -12,10 +12,12 @@ scripts/student.py carry it), else both.
 """
 import functools
 import json
+import numbers
 import os
+import string
 
-__all__ = ["LANGS", "ENV_VAR", "PlainText", "output_languages", "text", "number", "show", "update",
-           "keep_language"]
+__all__ = ["LANGS", "ENV_VAR", "PlainText", "output_languages", "text", "number", "say", "say_run", "show",
+           "update", "keep_language"]
 
 LANGS = ("vi", "en")
 ENV_VAR = "D2L_LANG"
@@ -97,6 +99,35 @@ def number(value, spec, lang):
     """``format(value, spec)`` as ``lang`` writes numbers: 3,609.4 in English, 3.609,4 in Vietnamese."""
     out = format(value, spec)
     return out.translate(str.maketrans(",.", ".,")) if lang == "vi" else out
+
+
+class _Formatter(string.Formatter):
+    """str.format with numbers written as ``lang`` writes them (see :func:`number`)."""
+
+    def __init__(self, lang):
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value, spec):
+        if isinstance(value, numbers.Number) and not isinstance(value, bool):
+            return number(value, spec, self.lang)
+        return format(value, spec)
+
+
+def say(vi, en, /, **values):
+    """Show a sentence once per output language, like ``print``: ``vi`` and ``en`` are
+    ``str.format`` templates filled from ``values``, numbers written in each language's way.
+
+    ``dx.say('ảnh nhỏ nhất: {n}×{n}', 'smallest input: {n}×{n}', n=67)``"""
+    show(lambda lang: PlainText(_Formatter(lang).format(vi if lang == "vi" else en, **values)))
+
+
+def say_run(profile, devices):
+    """The notebooks' first line: the run profile and the devices training uses."""
+    from .device import describe_devices
+
+    say("cấu hình {profile}, huấn luyện trên {devices}", "profile {profile}, training on {devices}",
+        profile=profile, devices=describe_devices(devices))
 
 
 class PlainText:

@@ -63,6 +63,21 @@ def test_same_kernelspec_and_no_widget_state(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_is_an_image_under_the_cell_that_drew_it(path):
+    """A figure's output is its picture, not only its repr ("<Figure size 1178x522 ...>", what a
+    kernel writes before its inline backend is on), and a cell that shows a picture draws one."""
+    draws = re.compile(r"\bdraw_\w+\(|plt\.|\.plot\(|show_images|dx\.fit\(|fit\(|imshow|subplots")
+    for cell in load(path)["cells"]:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "<Figure" in "".join(data.get("text/plain", "")):
+                assert "image/png" in data, f"{path.name} cell {cell.get('id')}: a figure without its picture"
+            if "image/png" in data:
+                assert draws.search("".join(cell["source"])), \
+                    f"{path.name} cell {cell.get('id')}: a picture under a cell that draws none"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_cell_has_slide_metadata(path):
     for i, cell in enumerate(load(path)["cells"]):
         slide = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
