@@ -111,8 +111,8 @@ def one_language(nb, lang):
     """`nb` without the other language's cells and outputs; its kernel writes only `lang`."""
     from d2l_extras.language import keep_language
 
-    out = copy.deepcopy(nb)
-    out.cells = [c for c in nb.cells if language(c) in (None, lang)]
+    out = copy.deepcopy(nb)  # keep_language edits the cells it is given: only the copy's
+    out.cells = [c for c in out.cells if language(c) in (None, lang)]
     out.metadata["d2l_lang"] = lang  # read by d2l_extras.language in the notebook's kernel
     return keep_language(out, lang)
 

@@ -44,6 +44,8 @@ def output_text(stem, cell_id):
     """The text a code cell printed or returned in the committed notebook."""
     parts = []
     for out in cell(stem, cell_id).get("outputs", []):
+        if out.get("metadata", {}).get("lang", "en") != "en":
+            continue  # the course's outputs come in both languages: numbers are read from the English
         if "text" in out:
             parts.append("".join(out["text"]))
         parts.extend("".join(v) for k, v in out.get("data", {}).items() if k == "text/plain")
