@@ -1,4 +1,5 @@
 """Training: ``fit`` (the book's ``train_ch6``, reusable), ``evaluate_accuracy`` and ``History``."""
+import atexit
 import hashlib
 import inspect
 import json
@@ -7,6 +8,7 @@ import os
 import random
 import time
 import warnings
+import weakref
 
 import mxnet as mx
 from mxnet import autograd, gluon, init
@@ -377,6 +379,21 @@ def _write_identity(checkpoint_dir, identity):
     atomic_write_text(os.path.join(checkpoint_dir, "identity.json"), json.dumps(identity, indent=1, default=str))
 
 
+def _release_kvstore(ref):
+    """Free a distributed kvstore at exit, while the interpreter still runs.
+
+    Its C++ destructor says goodbye to the scheduler and joins ps-lite's threads. On Python
+    3.13 a kvstore still referenced (by the network's parameters, through their trainer) is no
+    longer freed during the interpreter's shutdown, and ps-lite's threads, left running, abort
+    the process ("terminate called without an active exception") after a finished training.
+    """
+    kvstore = ref()
+    if kvstore is None or not getattr(kvstore, "handle", None):
+        return
+    handle, kvstore.handle = kvstore.handle, mx.base.KVStoreHandle()  # its __del__ frees NULL: a no-op
+    mx.base.check_call(mx.base._LIB.MXKVStoreFree(handle))
+
+
 class Parallel:
     """The devices of a training and how their gradients are combined (kvstore)."""
 
@@ -397,6 +414,7 @@ class Parallel:
                 )
             kvstore = mx.kv.create(kvstore)
         if isinstance(kvstore, mx.kv.KVStoreBase) and "dist" in kvstore.type:
+            atexit.register(_release_kvstore, weakref.ref(kvstore))
             return cls(devices, kvstore, kvstore.num_workers)
         return cls(devices, kvstore)
 

@@ -108,16 +108,7 @@ def load_params(path):
     return {k: v.asnumpy() for k, v in npx.load(str(path)).items()}
 
 
-# Known defect (issue 13): on Python 3.13 each parameter-server worker trains and reports, then
-# aborts at exit ("terminate called without an active exception", SIGABRT) in MXNet's ps-lite
-# teardown, so the launcher reports a failed job. Multi-machine training: Python <= 3.12.
-ABORTS_AT_EXIT_ON_PY313 = pytest.mark.xfail(
-    sys.version_info >= (3, 13), strict=False,
-    reason="MXNet 1.9.1's ps-lite workers abort at exit on Python 3.13 (SIGABRT after training)")
-
-
 @pytest.mark.slow
-@ABORTS_AT_EXIT_ON_PY313
 def test_dist_sync_two_workers_agree_and_learn(tmp_path, port):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
@@ -154,7 +145,6 @@ def test_dist_sync_two_workers_agree_and_learn(tmp_path, port):
 
 
 @pytest.mark.slow
-@ABORTS_AT_EXIT_ON_PY313
 def test_dist_async_trains(tmp_path, port, capsys):
     """dist_async: the server applies each worker's gradient as it comes; no worker waits.
 
