@@ -29,6 +29,7 @@ import numpy as onp
 __all__ = [
     "DatasetError",
     "TEXT_LABELS",
+    "TEXT_LABELS_VI",
     "get_fashion_mnist_labels",
     "find_data_dir",
     "read_fashion_mnist",
@@ -55,6 +56,9 @@ CHECKSUMS = {
 }
 TEXT_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat",
                "sandal", "shirt", "sneaker", "bag", "ankle boot"]
+# The same classes in Vietnamese, in the same order.
+TEXT_LABELS_VI = ["áo phông", "quần dài", "áo chui đầu", "váy", "áo khoác",
+                  "dép quai hậu", "áo sơ mi", "giày thể thao", "túi xách", "bốt cổ ngắn"]
 
 FIX = (f"Fix: install the Debian/Ubuntu package ({'sudo ' if os.name == 'posix' else ''}apt-get install "
        f"{DEBIAN_PACKAGE}), or set {ENV_VAR} to a folder holding the four Fashion-MNIST files, "
@@ -65,9 +69,13 @@ class DatasetError(ValueError):
     """A data file exists but is not the Fashion-MNIST file it claims to be."""
 
 
-def get_fashion_mnist_labels(labels):
-    """Text labels (``t-shirt``, ``trouser``, ...) of numeric labels."""
-    return [TEXT_LABELS[int(i)] for i in labels]
+def get_fashion_mnist_labels(labels, lang="en"):
+    """Text labels (``t-shirt``, ``trouser``, ...) of numeric labels; ``lang='vi'``: in Vietnamese
+    (``áo phông``, ``quần dài``, ...)."""
+    if lang not in ("vi", "en"):
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    names = TEXT_LABELS_VI if lang == "vi" else TEXT_LABELS
+    return [names[int(i)] for i in labels]
 
 
 def mxnet_cache_dir():

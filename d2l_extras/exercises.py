@@ -7,13 +7,15 @@ edition's stub raised, so a name is undefined) counts as wrong and shows the hin
 import hashlib
 import numbers
 
+from .language import error, say
+
 __all__ = ["AnswerError", "answer_digest", "check", "check_digest"]
 
 _NOT_ANSWERED = (NameError, NotImplementedError, AttributeError)
 
 
 class AnswerError(AssertionError):
-    """A wrong or missing answer; the message carries the exercise's hint in both languages."""
+    """A wrong or missing answer; the message carries the exercise's hint in the reader's language."""
 
 
 def _canonical(value):
@@ -30,8 +32,9 @@ def _canonical(value):
         return _canonical(value.tolist())
     if isinstance(value, (tuple, list)):
         return "(" + ",".join(_canonical(v) for v in value) + ")"
-    raise ValueError(f"cannot check an answer of type {type(value).__name__}: "
-                     "give an int, float, str, or a tuple or list of them")
+    raise error(ValueError, "không kiểm tra được câu trả lời kiểu {kind}: hãy đưa một int, float, str, "
+                "hoặc một tuple hay list của chúng", "cannot check an answer of type {kind}: give an int, "
+                "float, str, or a tuple or list of them", kind=type(value).__name__)
 
 
 def answer_digest(value):
@@ -41,8 +44,8 @@ def answer_digest(value):
 
 def _fail(exercise, hint, why):
     vi, en = hint
-    raise AnswerError(f"Exercise {exercise}: {why[0]}. Hint: {en}\n"
-                      f"Bài tập {exercise}: {why[1]}. Gợi ý: {vi}")
+    raise error(AnswerError, "Bài tập {exercise}: {why_vi}. Gợi ý: {vi}", "Exercise {exercise}: {why_en}. Hint: {en}",
+                exercise=exercise, why_en=why[0], why_vi=why[1], vi=vi, en=en)
 
 
 def _answer(exercise, hint, get):
@@ -68,7 +71,7 @@ def check(exercise, test, hint):
     """
     if not _answer(exercise, hint, test):
         _fail(exercise, hint, ("not right yet", "chưa đúng"))
-    print(f"Exercise {exercise}: right. / Bài tập {exercise}: đúng.")
+    say("Bài tập {exercise}: đúng.", "Exercise {exercise}: right.", exercise=exercise)
 
 
 def check_digest(exercise, answer, digest, hint):
@@ -77,7 +80,7 @@ def check_digest(exercise, answer, digest, hint):
     try:
         right = answer_digest(value) == digest
     except ValueError as err:
-        _fail(exercise, hint, (str(err), str(err)))
+        _fail(exercise, hint, (err.texts["en"], err.texts["vi"]))
     if not right:
         _fail(exercise, hint, ("not right yet", "chưa đúng"))
-    print(f"Exercise {exercise}: right. / Bài tập {exercise}: đúng.")
+    say("Bài tập {exercise}: đúng.", "Exercise {exercise}: right.", exercise=exercise)

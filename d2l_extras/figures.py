@@ -1,9 +1,19 @@
 """Architecture figures drawn from the networks themselves, so figure and code cannot disagree.
 
 Every label is read off a layer object (kernel size, stride, channels, units, rate) and
-every shape comes from running an example through it. Figures are matplotlib figures;
-notebooks show them as PNG.
+every shape comes from running an example through it.
+
+Languages. Every ``draw_*`` function takes ``lang``: ``'vi'`` or ``'en'`` returns one matplotlib
+Figure with its words in that language (what tests read); ``None`` (the default) returns
+:class:`Figures`, one Figure per output language, which a notebook shows as one PNG per language
+(output metadata ``{"lang": ...}``) when it is a cell's last value, like a Figure; ``display(figs)``
+shows it from anywhere in a cell. A title or path name that is prose is a pair ``(Vietnamese,
+English)``; a plain string (a code name such as ``'vgg_block(2, 256)'``) is the same in both.
+Other figures are drawn per language with :func:`per_language` (and :func:`set_axes` for their
+labels); layer descriptions ('Conv 11×11, 96, /4') are code and stay as they are.
 """
+import io
+
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from mxnet import np
@@ -11,8 +21,95 @@ from mxnet.gluon import nn
 
 from .summary import ensure_initialized
 
-__all__ = ["describe_layer", "describe_block", "layer_shapes", "draw_chain", "draw_columns", "draw_blocks",
-           "draw_branches", "draw_function_classes"]
+__all__ = ["VI", "Figures", "pick", "per_language", "set_axes", "describe_layer", "describe_block",
+           "layer_shapes", "draw_chain", "draw_columns", "draw_blocks", "draw_branches", "draw_function_classes"]
+
+# The words the figures write, English -> Vietnamese (docs/glossary.md: đầu vào, nối, kênh, lớp).
+VI = {
+    "Input": "Đầu vào",
+    "Concatenate (channels)": "Nối (theo kênh)",
+    "Add (+)": "Cộng (+)",
+    "Nested function classes": "Các lớp hàm lồng nhau",
+    "Non-nested function classes": "Các lớp hàm không lồng nhau",
+    "(empty)": "(rỗng)",
+}
+
+
+def _check_lang(lang):
+    if lang not in ("vi", "en"):
+        raise ValueError(f"lang must be 'vi' or 'en' (None: every output language), got {lang!r}")
+    return lang
+
+
+def _word(english, lang):
+    """One of the figures' own words (:data:`VI`) in ``lang``."""
+    return VI.get(english, english) if lang == "vi" else english
+
+
+def pick(text, lang):
+    """``text`` in ``lang``: a pair ``(Vietnamese, English)`` gives one of the two, a string
+    (a code name such as ``'Residual(3)'``) is the same in both languages."""
+    if isinstance(text, (tuple, list)):
+        if len(text) != 2 or not all(isinstance(t, str) for t in text):
+            raise ValueError(f"a text in two languages is a pair (Vietnamese, English), got {text!r}")
+        return text[0] if _check_lang(lang) == "vi" else text[1]
+    return text
+
+
+def set_axes(ax, lang, **props):
+    """``ax.set(**props)``, each pair ``(Vietnamese, English)`` among the values taken in ``lang``.
+
+    ``set_axes(ax, lang, xscale='log', xlabel=('số tham số', 'parameters'))``"""
+    return ax.set(**{key: pick(value, lang) for key, value in props.items()})
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", facecolor=fig.get_facecolor(), dpi=fig.dpi)
+    return buf.getvalue()
+
+
+class Figures(dict):
+    """One matplotlib Figure per language, ``{lang: Figure}``.
+
+    Shown in a notebook (a cell's last value, or ``display(figs)``), each Figure is one PNG
+    output marked ``{"lang": lang}``, so each language's slides and notebooks keep their own."""
+
+    def _ipython_display_(self):
+        from IPython.display import Image, display
+
+        for lang, fig in self.items():
+            display(Image(data=_png(fig), format="png"), metadata={"lang": lang})
+
+
+def _as_figure(drawn):
+    """The Figure of what a drawing function returned: a Figure, an Axes, an array of Axes, or None."""
+    if drawn is None:
+        return plt.gcf()
+    if hasattr(drawn, "savefig"):
+        return drawn
+    if hasattr(drawn, "figure"):
+        return drawn.figure
+    import numpy
+
+    return numpy.ravel(drawn)[0].figure
+
+
+def per_language(render, langs=None):
+    """:class:`Figures` of ``render(lang)`` for each output language (``langs``: these instead).
+
+    ``render`` draws a new figure in ``lang`` and returns it (or its Axes, as ``d2l.show_images``
+    does); each figure is closed so that the inline backend does not show it a second time.
+    ``per_language(lambda lang: d2l.show_images(X, 1, 8, titles=labels(y, lang)))``"""
+    from .language import output_languages
+
+    figs = Figures()
+    for lang in langs or output_languages():
+        fig = _as_figure(render(_check_lang(lang)))
+        plt.close(fig)
+        figs[lang] = fig
+    return figs
+
 
 # Box colours by kind of layer, as in the book's figures.
 COLOURS = {"conv": "#cfe2f3", "pool": "#d9ead3", "dense": "#fce5cd", "norm": "#ead1dc",
@@ -28,8 +125,9 @@ def _kw(layer, key):
     return getattr(layer, "_kwargs", {}).get(key)
 
 
-def describe_layer(layer):
-    """A short label such as 'Conv 11×11, 96, /4' or 'Dense 4096, relu' read off the layer."""
+def describe_layer(layer, lang="en"):
+    """A short label such as 'Conv 11×11, 96, /4' or 'Dense 4096, relu' read off the layer
+    (code, the same in every ``lang``)."""
     name = type(layer).__name__
     if isinstance(layer, nn.Conv2D):
         k, s, p = _pair(_kw(layer, "kernel")), _pair(_kw(layer, "stride")), _pair(_kw(layer, "pad"))
@@ -116,16 +214,23 @@ def _chain(ax, x, layers, shapes, input_label, labels=None, width=2.6):
     return len(rows)
 
 
-def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer):
+def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer, lang=None):
     """Several networks side by side, each drawn bottom-up from its layers.
 
     Parameters
     ----------
     columns : list of (title, net, input_shape)
-        ``input_shape`` includes the batch axis, e.g. (1, 1, 224, 224); None to omit shapes.
+        ``title``: a string, or a pair (Vietnamese, English) when it is prose. ``input_shape``
+        includes the batch axis, e.g. (1, 1, 224, 224); None to omit shapes.
     describe : callable
-        Label of a layer (``describe_layer``; ``describe_block`` folds a block into one box).
+        ``describe(layer, lang=...)``: label of a layer (``describe_layer``; ``describe_block``
+        folds a block into one box).
+    lang : {'vi', 'en', None}
+        The language of the figure; None: :class:`Figures` in every output language.
     """
+    if lang is None:
+        return per_language(lambda lang: draw_columns(columns, figsize, width, describe, lang))
+    _check_lang(lang)
     heights = []
     for _, net, _ in columns:
         heights.append(len(_layers(net)) + 1)
@@ -138,9 +243,11 @@ def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer):
         if input_shape is not None:
             ensure_initialized(net)
             shapes = layer_shapes(layers, input_shape)
-        label = "Input " + _fmt_shape(input_shape[1:]) if input_shape is not None else "Input"
-        _chain(ax, c * spacing, layers, shapes, label, labels=[describe(l) for l in layers], width=width)
-        ax.text(c * spacing, rows - 0.2, title, ha="center", va="bottom", fontsize=10, weight="bold")
+        label = _word("Input", lang) + (" " + _fmt_shape(input_shape[1:]) if input_shape is not None else "")
+        _chain(ax, c * spacing, layers, shapes, label, labels=[describe(l, lang=lang) for l in layers],
+               width=width)
+        ax.text(c * spacing, rows - 0.2, pick(title, lang), ha="center", va="bottom", fontsize=10,
+                weight="bold")
     ax.set_xlim(-width / 2 - 0.2, (len(columns) - 1) * spacing + width / 2 + 1.3)
     ax.set_ylim(-0.6, rows + 0.4)
     ax.axis("off")
@@ -149,36 +256,47 @@ def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer):
     return fig
 
 
-def draw_chain(net, input_shape=None, title=None, figsize=None):
-    """One network (or block) drawn bottom-up, each layer with its output shape."""
-    return draw_columns([(title or type(net).__name__, net, input_shape)], figsize=figsize)
+def draw_chain(net, input_shape=None, title=None, figsize=None, lang=None):
+    """One network (or block) drawn bottom-up, each layer with its output shape.
+
+    ``title``: a string or a pair (Vietnamese, English); ``lang`` as in :func:`draw_columns`."""
+    return draw_columns([(title or type(net).__name__, net, input_shape)], figsize=figsize, lang=lang)
 
 
-def draw_branches(paths, input_shape, merge="concat", title=None, after=None, figsize=None, width=2.2):
+def draw_branches(paths, input_shape, merge="concat", title=None, after=None, figsize=None, width=2.2,
+                  lang=None):
     """Parallel paths from one input, merged by concatenation or addition.
 
     Parameters
     ----------
     paths : list of (name, list of layers)
-        An empty list of layers is an identity path (a shortcut connection).
+        An empty list of layers is an identity path (a shortcut connection). ``name``, like
+        ``title``, is a string or a pair (Vietnamese, English).
     input_shape : tuple
         One example with its batch axis, e.g. (1, 192, 12, 12).
     merge : {'concat', 'add'}
         How the paths' outputs are combined (channel concatenation or elementwise sum).
     after : list of layers, optional
         Layers applied after the merge (e.g. ReLU of a residual block).
+    lang : {'vi', 'en', None}
+        The language of the figure; None: :class:`Figures` in every output language.
     """
     if merge not in ("concat", "add"):
         raise ValueError(f"merge must be 'concat' or 'add', got {merge!r}")
+    if lang is None:
+        return per_language(lambda lang: draw_branches(paths, input_shape, merge, title, after, figsize, width,
+                                                       lang))
+    _check_lang(lang)
     x0 = np.zeros(tuple(input_shape))
     depth = max(len(layers) for _, layers in paths)
     spacing = width + 0.9
     n = len(paths)
     fig, ax = plt.subplots(figsize=figsize or (max(4.5, spacing * n + 1), (depth + 4) * 0.5 + 0.5))
     xs = [(i - (n - 1) / 2) * spacing for i in range(n)]
-    _box(ax, 0, 0, width, 0.62, "Input " + _fmt_shape(input_shape[1:]), "other")
+    _box(ax, 0, 0, width, 0.62, _word("Input", lang) + " " + _fmt_shape(input_shape[1:]), "other")
     out_shapes = []
     for x, (name, layers) in zip(xs, paths):
+        name = pick(name, lang)
         X = x0
         prev = (0, 0.31)
         for j, layer in enumerate(layers, start=1):
@@ -198,7 +316,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
             _arrow(ax, (x, depth + 2), (side * 1.3, depth + 2))
             ax.text(x + 0.1, (depth + 2) / 2, label, ha="left", va="center", fontsize=7, color="#444444")
     merged = _merge_shape(out_shapes, merge)
-    merge_text = ("Concatenate (channels)" if merge == "concat" else "Add (+)") + " " + _fmt_shape(merged)
+    merge_text = _word("Concatenate (channels)" if merge == "concat" else "Add (+)", lang) + " " + _fmt_shape(merged)
     _box(ax, 0, depth + 2, width * 1.3, 0.62, merge_text, "block")
     top = depth + 2
     X = np.zeros((1,) + merged)
@@ -211,7 +329,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
         ax.text(width / 2 + 0.08, top, _fmt_shape(X.shape[1:]), ha="left", va="center", fontsize=6.5,
                 color="#666666")
     if title:
-        ax.text(0, top + 0.8, title, ha="center", va="bottom", fontsize=10, weight="bold")
+        ax.text(0, top + 0.8, pick(title, lang), ha="center", va="bottom", fontsize=10, weight="bold")
     ax.set_xlim(min(xs) - width / 2 - 0.3, max(xs) + width / 2 + 0.3)
     ax.set_ylim(-0.6, top + 1.3)
     ax.axis("off")
@@ -230,53 +348,71 @@ def _merge_shape(shapes, merge):
     return (sum(s[0] for s in shapes),) + shapes[0][1:]
 
 
-def describe_block(block):
+def describe_block(block, lang="en"):
     """A one-line label of a layer or of a composite block (a Sequential), repeats folded.
 
     For example ``vgg_block(2, 256)`` gives '2× Conv 3×3, 256, pad 1, relu → MaxPool 2×2, /2'.
     """
     if not isinstance(block, (nn.Sequential, nn.HybridSequential)):
-        return describe_layer(block)
+        return describe_layer(block, lang)
     parts = []  # [label, repeats]
     for layer in block:
-        text = describe_block(layer)
+        text = describe_block(layer, lang)
         if isinstance(layer, (nn.Sequential, nn.HybridSequential)):
             text = f"({text})"
         if parts and parts[-1][0] == text:
             parts[-1][1] += 1
         else:
             parts.append([text, 1])
-    return " → ".join(f"{n}× {t}" if n > 1 else t for t, n in parts) or "(empty)"
+    return " → ".join(f"{n}× {t}" if n > 1 else t for t, n in parts) or _word("(empty)", lang)
 
 
-def draw_blocks(columns, figsize=None, width=4.6):
+def draw_blocks(columns, figsize=None, width=4.6, lang=None):
     """Like ``draw_columns``, but each composite block is one box listing its layers."""
-    return draw_columns(columns, figsize=figsize, width=width, describe=describe_block)
+    return draw_columns(columns, figsize=figsize, width=width, describe=describe_block, lang=lang)
 
 
-def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25), figsize=(4.2, 3.2), ax=None):
+def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25), figsize=None, ax=None,
+                          lang=None):
     """The book's picture of function classes F1, F2, ... (ellipses) and the truth f* (a star).
 
     Parameters
     ----------
-    nested : bool
+    nested : bool or sequence of bool
         True: each class contains the previous one (F1 ⊆ F2 ⊆ ...), so the best function
         found in a larger class cannot be farther from f*. False: the classes grow but move
-        away, so a larger class can end up farther from f*.
+        away, so a larger class can end up farther from f*. A sequence, e.g. (False, True):
+        one picture of each, side by side.
     sizes : sequence of float
         Half-widths of the classes, smallest first.
     target : (float, float)
         Where f* lies.
     ax : matplotlib Axes, optional
-        Draw into this Axes (e.g. one of two side by side) instead of a new figure.
+        Draw into this Axes instead of a new figure (one ``nested``; ``lang`` then defaults to 'en').
+    lang : {'vi', 'en', None}
+        The language of the titles; None: :class:`Figures` in every output language.
     """
     import math
 
     from matplotlib.patches import Ellipse
 
+    if ax is not None:
+        lang = lang or "en"
+    if lang is None:
+        return per_language(lambda lang: draw_function_classes(nested, sizes, target, figsize, None, lang))
+    _check_lang(lang)
     own = ax is None
+    if own and isinstance(nested, (tuple, list)):
+        fig, axes = plt.subplots(1, len(nested), figsize=figsize or (4.2 * len(nested), 3.4), squeeze=False)
+        for one, a in zip(nested, axes[0]):
+            draw_function_classes(one, sizes, target, ax=a, lang=lang)
+        fig.tight_layout()
+        plt.close(fig)
+        return fig
+    if isinstance(nested, (tuple, list)):
+        raise ValueError("draw_function_classes: with ax, nested is one bool (a sequence needs a new figure)")
     if own:
-        fig, ax = plt.subplots(figsize=figsize)
+        fig, ax = plt.subplots(figsize=figsize or (4.2, 3.2))
     else:
         fig = ax.figure
     colours = plt.get_cmap("Blues")
@@ -309,7 +445,7 @@ def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25)
         ax.text(lx, ly, f"$\\mathcal{{F}}_{i + 1}$", ha="center", va="center", fontsize=10)
     ax.plot(tx, ty, marker="*", color="#c00000", markersize=14)
     ax.text(tx + 0.12, ty + 0.12, "$f^*$", color="#c00000", fontsize=11)
-    ax.set_title("Nested function classes" if nested else "Non-nested function classes", fontsize=10)
+    ax.set_title(_word("Nested function classes" if nested else "Non-nested function classes", lang), fontsize=10)
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.axis("off")

@@ -16,8 +16,8 @@ import numbers
 import os
 import string
 
-__all__ = ["LANGS", "ENV_VAR", "PlainText", "output_languages", "text", "number", "say", "say_run", "show",
-           "update", "keep_language"]
+__all__ = ["LANGS", "ENV_VAR", "PlainText", "output_languages", "text", "number", "fill", "error", "say",
+           "table", "frame", "show", "update", "keep_language"]
 
 LANGS = ("vi", "en")
 ENV_VAR = "D2L_LANG"
@@ -33,6 +33,7 @@ VI = {
     "examples/s": "mẫu mỗi giây",
     "loss": "mất mát",
     "profile": "cấu hình",
+    "section": "mục",
     "lr": "tốc độ học",
     "lr schedule": "định thời tốc độ học",
     "init": "khởi tạo",
@@ -42,6 +43,8 @@ VI = {
     "train images": "ảnh huấn luyện",
     "test images": "ảnh kiểm tra",
     "constant": "không đổi",
+    "cosine": "cosin",
+    "warmup-cosine": "khởi động + cosin",
     "book (full)": "sách (full)",
     "this run": "lần chạy này",
     "book": "sách",
@@ -59,6 +62,16 @@ VI = {
     "Total parameters:": "Tổng số tham số:",
     "trainable:": "huấn luyện được:",
     "Multiply-accumulates per example:": "Số phép nhân-cộng mỗi mẫu:",
+    "parameters": "tham số",
+    "multiply-adds": "phép nhân-cộng",
+    "ratio": "tỷ lệ",
+    "network": "mạng",
+    "MACs (M)": "phép nhân-cộng (triệu)",
+    "train time (s)": "thời gian huấn luyện (giây)",
+    "s per 10k images": "giây mỗi 10.000 ảnh",
+    "source": "nguồn",
+    "section notebook": "notebook của phần",
+    "trained here": "huấn luyện tại đây",
     "The book publishes no results for this network: only its settings are shown.":
         "Sách không công bố kết quả cho mạng này: chỉ có thiết lập của sách.",
 }
@@ -111,23 +124,98 @@ class _Formatter(string.Formatter):
     def format_field(self, value, spec):
         if isinstance(value, numbers.Number) and not isinstance(value, bool):
             return number(value, spec, self.lang)
+        if callable(getattr(value, "describe", None)):  # History, LayerSummary: their own words
+            return format(value.describe(self.lang), spec)
         return format(value, spec)
 
 
-def say(vi, en, /, **values):
+def fill(vi, en, /, **values):
+    """``{lang: text}``: the templates ``vi`` and ``en`` filled from ``values`` (``str.format``),
+    numbers written in each language's way."""
+    return {lang: _Formatter(lang).format(vi if lang == "vi" else en, **values) for lang in LANGS}
+
+
+def error(cls, vi, en, /, **values):
+    """An exception of class ``cls`` that says what went wrong in the reader's language.
+
+    Its message is the filled template of each output language, one per line (a bilingual
+    notebook's traceback shows both); ``err.texts`` keeps ``{lang: text}`` so that
+    ``dx.say(err)`` shows each language's sentence as that language's output.
+    ``raise error(ValueError, 'cần {n} ảnh', 'needs {n} images', n=8)``"""
+    texts = fill(vi, en, **values)
+    err = cls("\n".join(texts[lang] for lang in output_languages()))
+    err.texts = texts
+    return err
+
+
+def say(vi, en=None, /, **values):
     """Show a sentence once per output language, like ``print``: ``vi`` and ``en`` are
     ``str.format`` templates filled from ``values``, numbers written in each language's way.
+    Given an exception alone, show its message (each language's, for one made by :func:`error`).
 
-    ``dx.say('ảnh nhỏ nhất: {n}×{n}', 'smallest input: {n}×{n}', n=67)``"""
-    show(lambda lang: PlainText(_Formatter(lang).format(vi if lang == "vi" else en, **values)))
+    ``dx.say('ảnh nhỏ nhất: {n}×{n}', 'smallest input: {n}×{n}', n=67)``; ``dx.say(err)``"""
+    if isinstance(vi, BaseException) and en is None and not values:
+        texts = getattr(vi, "texts", None) or {lang: str(vi) for lang in LANGS}
+    elif en is None:
+        raise TypeError("say() needs a Vietnamese and an English template, or one exception")
+    else:
+        texts = fill(vi, en, **values)
+    show(lambda lang: PlainText(texts[lang]))
 
 
-def say_run(profile, devices):
-    """The notebooks' first line: the run profile and the devices training uses."""
-    from .device import describe_devices
+def _label(label, lang):
+    """A label given as a (Vietnamese, English) pair, or an English label of ``VI``."""
+    return (label[0] if lang == "vi" else label[1]) if isinstance(label, tuple) else text(label, lang)
 
-    say("cấu hình {profile}, huấn luyện trên {devices}", "profile {profile}, training on {devices}",
-        profile=profile, devices=describe_devices(devices))
+
+def _cell(value, lang):
+    if isinstance(value, bool):
+        return ("đúng" if value else "sai") if lang == "vi" else str(value)
+    if value is None or not isinstance(value, numbers.Number):
+        return "—" if value is None else _label(value, lang)
+    if isinstance(value, numbers.Integral) or abs(value) >= 1000:
+        return number(value, ",.0f", lang)
+    return number(value, ".3g", lang)
+
+
+def table(rows, columns, corner=""):
+    """Show a small text table once per output language, like aligned ``print`` lines.
+
+    ``rows`` maps a row label to its values; labels, ``columns`` and ``corner`` are English
+    labels of ``VI`` or (Vietnamese, English) pairs. Integers (and numbers from 1,000) get
+    thousands separators, other numbers three significant digits, each in its language's way.
+    ``dx.table({'AlexNet': (46764746, 938146176)}, ('parameters', 'multiply-adds'))``"""
+    def render(lang):
+        head = [_label(corner, lang)] + [_label(c, lang) for c in columns]
+        body = [[_label(label, lang)] + [_cell(v, lang) for v in values] for label, values in rows.items()]
+        widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+        return PlainText("\n".join(
+            "  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]).rstrip()
+            for r in [head] + body))
+    show(render)
+
+
+def frame(df, formats=None, labels=None):
+    """Show a pandas DataFrame once per output language, as a styled HTML table.
+
+    Column names, index labels and text cells go through :func:`text` (``labels`` adds
+    English -> Vietnamese pairs of its own, e.g. the section titles); ``formats`` maps a
+    column to a format spec (``','``, ``'.3f'``), applied in each language's way."""
+    extra = dict(labels or {})
+
+    def word(value, lang):
+        if not isinstance(value, str) or lang != "vi":
+            return value
+        return extra.get(value) or text(value, lang)
+
+    def render(lang):
+        shown = df.rename(columns=lambda c: word(c, lang), index=lambda i: word(i, lang))
+        shown.index.name = word(df.index.name, lang)
+        shown = shown.apply(lambda col: col.map(lambda v: word(v, lang)) if col.dtype == object else col)
+        specs = {word(c, lang): (lambda v, spec=spec: number(v, spec, lang)) for c, spec in (formats or {}).items()}
+        return shown.style.format(specs)
+
+    show(render)
 
 
 class PlainText:

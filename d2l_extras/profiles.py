@@ -8,10 +8,10 @@ Without ``D2L_PROFILE`` the profile is ``full`` when MXNet sees a GPU, else ``cp
 """
 import os
 
-from .language import number, show, text
+from .language import error, number, say, show, text
 from .sections import SECTIONS, TEST_SIZE, TRAIN_SIZE, Settings, section as _section
 
-__all__ = ["PROFILES", "Settings", "get_profile", "get_settings", "settings_table"]
+__all__ = ["PROFILES", "Settings", "get_profile", "get_settings", "settings_table", "settings_overview", "say_run"]
 
 ENV_VAR = "D2L_PROFILE"
 PROFILES = ("quick", "cpu", "full")
@@ -25,8 +25,9 @@ def get_profile(profile=None):
 
         return "full" if num_gpus() > 0 else "cpu"
     if profile not in PROFILES:
-        raise ValueError(f"{ENV_VAR}={profile!r} is not a profile; choose one of: {', '.join(PROFILES)} "
-                         "(or leave it unset for automatic)")
+        raise error(ValueError, "{env}={profile!r} không phải một cấu hình; hãy chọn một trong: {choices} "
+                    "(hoặc để trống để tự chọn)", "{env}={profile!r} is not a profile; choose one of: {choices} "
+                    "(or leave it unset for automatic)", env=ENV_VAR, profile=profile, choices=", ".join(PROFILES))
     return profile
 
 
@@ -38,10 +39,11 @@ def get_settings(section, profile=None, **overrides):
     sec = _section(section)
     settings = sec.settings(get_profile(profile)).replace(**overrides)
     if settings.resize < sec.min_resize:
-        raise ValueError(
-            f"{sec.title} needs inputs of at least {sec.min_resize}×{sec.min_resize} ({sec.min_resize_why[0]}); "
-            f"got resize={settings.resize}. Use resize >= {sec.min_resize}."
-        )
+        why_en, why_vi = sec.min_resize_why
+        raise error(ValueError,
+                    "{title_vi} cần đầu vào ít nhất {n}×{n} ({why_vi}); nhận resize={got}. Hãy dùng resize >= {n}.",
+                    "{title} needs inputs of at least {n}×{n} ({why_en}); got resize={got}. Use resize >= {n}.",
+                    title=sec.title, title_vi=sec.title_vi, n=sec.min_resize, why_vi=why_vi, why_en=why_en, got=settings.resize)
     return settings
 
 
@@ -105,6 +107,42 @@ class SettingsTable:
         return "\n".join(lines + [self.why()])
 
 
+class SettingsOverview:
+    """Every section's settings under one profile, a row per section (Markdown, per language)."""
+
+    def __init__(self, profile):
+        self.profile = profile
+        self.rows = {key: SettingsTable(key, profile) for key in SECTIONS}
+
+    def markdown(self, lang="en"):
+        head = f"| {text('section', lang)} | " + " | ".join(text(h, lang) for _, h in SettingsTable.COLUMNS) + " |"
+        sep = "|---" * (len(SettingsTable.COLUMNS) + 1) + "|"
+        body = [f"| {t.section.title_vi if lang == 'vi' else t.section.title} | " + " | ".join(t._cells(t.settings, lang))
+                + " |" for t in self.rows.values()]
+        return "\n".join([head, sep, *body])
+
+    def _ipython_display_(self):
+        from IPython.display import Markdown
+
+        show(lambda lang: Markdown(self.markdown(lang)))
+
+    def __repr__(self):
+        return self.markdown("en")
+
+
+def settings_overview(profile=None):
+    """The settings of every section under ``profile`` (default: this run's)."""
+    return SettingsOverview(get_profile(profile))
+
+
 def settings_table(section, profile=None):
     """A table of the book's settings and the current profile's, with the reason for each change."""
     return SettingsTable(section, get_profile(profile))
+
+
+def say_run(profile, devices):
+    """The notebooks' first line: the run profile and the devices training uses."""
+    from .device import describe_devices
+
+    say("cấu hình {profile}, huấn luyện trên {devices}", "profile {profile}, training on {devices}",
+        profile=profile, devices=describe_devices(devices))

@@ -9,6 +9,7 @@ Plain data (no MXNet import): safe to read from any tool.
 from dataclasses import dataclass, fields, replace
 from typing import Callable, Dict, Optional, Tuple
 
+from .language import error
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
 
 __all__ = ["Settings", "BookResult", "Section", "Notebook", "SECTIONS", "NOTEBOOKS", "TRAIN_SIZE",
@@ -44,7 +45,9 @@ class Settings:
         """A copy with ``changes`` (unknown names are an error that lists the known ones)."""
         unknown = set(changes) - {f.name for f in fields(Settings)}
         if unknown:
-            raise ValueError(f"unknown setting(s) {sorted(unknown)}; settings: {[f.name for f in fields(Settings)]}")
+            raise error(ValueError, "thiết lập không có: {unknown}; các thiết lập: {known}",
+                        "unknown setting(s) {unknown}; settings: {known}",
+                        unknown=sorted(unknown), known=[f.name for f in fields(Settings)])
         return replace(self, **changes)
 
 
@@ -245,7 +248,8 @@ NOTEBOOKS = (
 def section(key):
     """The record of section ``key``; a clear error lists the sections."""
     if key not in SECTIONS:
-        raise ValueError(f"unknown section {key!r}; sections: {', '.join(SECTIONS)}")
+        raise error(ValueError, "không có phần {key!r}; các phần: {keys}", "unknown section {key!r}; sections: {keys}",
+                    key=key, keys=", ".join(SECTIONS))
     return SECTIONS[key]
 
 
@@ -254,7 +258,9 @@ def notebook(stem):
     for nb in NOTEBOOKS:
         if nb.stem == stem:
             return nb
-    raise ValueError(f"{stem!r} is not a notebook of the course; notebooks: {', '.join(n.stem for n in NOTEBOOKS)}")
+    raise error(ValueError, "{stem!r} không phải một notebook của khóa học; các notebook: {stems}",
+                "{stem!r} is not a notebook of the course; notebooks: {stems}",
+                stem=stem, stems=", ".join(n.stem for n in NOTEBOOKS))
 
 
 def notebook_paths(folder):

@@ -9,6 +9,8 @@ import mxnet as mx
 from mxnet import init, np
 from mxnet.gluon import nn
 
+from .language import error
+
 __all__ = ["LayerSummary", "layer_summary", "count_parameters"]
 
 
@@ -110,7 +112,8 @@ def layer_summary(net, input_shape, device=None):
     """
     shape = tuple(input_shape)
     if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
-        raise ValueError(f"input_shape must be a tuple of positive integers, got {input_shape!r}")
+        raise error(ValueError, "input_shape phải là một bộ các số nguyên dương, nhận {shape!r}",
+                    "input_shape must be a tuple of positive integers, got {shape!r}", shape=input_shape)
     device = device or mx.cpu()
     layers = list(net) if isinstance(net, (nn.Sequential, nn.HybridSequential)) else [net]
     blocks = list(_all_blocks(net))
@@ -128,10 +131,13 @@ def layer_summary(net, input_shape, device=None):
             try:
                 X = layer(X)
             except mx.base.MXNetError as err:
-                raise ValueError(
-                    f"an input of shape {shape} is too small or malformed for layer {i} "
-                    f"({type(layer).__name__}, input {tuple(X.shape)}): {_reason(err)}"
-                ) from None
+                raise error(ValueError,
+                            "đầu vào kích thước {shape} quá nhỏ hoặc sai dạng cho tầng {i} ({kind}, đầu vào "
+                            "{got}): {reason}",
+                            "an input of shape {shape} is too small or malformed for layer {i} ({kind}, "
+                            "input {got}): {reason}",
+                            shape=shape, i=i, kind=type(layer).__name__, got=tuple(X.shape),
+                            reason=_reason(err)) from None
             n = sum(p.data().size for p in layer.collect_params().values())
             rows.append((type(layer).__name__, tuple(X.shape), n))
     finally:

@@ -32,17 +32,17 @@ def test_shapes_come_from_the_network():
     net.add(nn.Conv2D(6, kernel_size=5, padding=2), nn.MaxPool2D(2, 2), nn.Dense(10))
     net.initialize()
     assert figures.layer_shapes(list(net), (1, 1, 28, 28)) == [(6, 28, 28), (6, 14, 14), (10,)]
-    fig = figures.draw_columns([("a", net, (1, 1, 28, 28)), ("b", net, None)])
+    fig = figures.draw_columns([("a", net, (1, 1, 28, 28)), ("b", net, None)], lang="en")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "6×14×14" in texts and "Input 1×28×28" in texts and "Input" in texts
 
 
 def test_branches_concatenate_or_add():
     paths = [("p1", [nn.Conv2D(4, 1)]), ("p2", [nn.Conv2D(2, 3, padding=1)])]
-    fig = figures.draw_branches(paths, (1, 3, 8, 8), merge="concat")
+    fig = figures.draw_branches(paths, (1, 3, 8, 8), merge="concat", lang="en")
     assert any("Concatenate (channels) 6×8×8" in t.get_text() for t in fig.axes[0].texts)
     fig = figures.draw_branches([("", [nn.Conv2D(3, 3, padding=1)]), ("shortcut", [])], (1, 3, 8, 8),
-                                merge="add", after=[nn.Activation("relu")])
+                                merge="add", after=[nn.Activation("relu")], lang="en")
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Add (+) 3×8×8" in texts and "shortcut: 3×8×8" in texts and "relu" in texts and "3×8×8" in texts
 

@@ -139,3 +139,89 @@ def test_layer_summary_in_each_language():
     assert "Tổng số tham số: 3.457.156 (huấn luyện được: 3.457.156)" in vi
     assert vi.splitlines()[1].split() == ["Tầng", "Kích", "thước", "đầu", "ra", "Tham", "số"]
     assert [line.split()[0] for line in vi.splitlines()[3:6]] == ["Conv2D", "Flatten", "Dense"]
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """What language.show displays: [(lang, object)], in order."""
+    out = []
+    monkeypatch.setattr(language, "show", lambda render, display_id=False: out.extend(
+        (lang, render(lang)) for lang in output_languages()))
+    return out
+
+
+def test_an_error_speaks_the_readers_language(monkeypatch, shown):
+    err = language.error(ValueError, "cần {n:,} ảnh", "needs {n:,} images", n=1280)
+    assert err.texts == {"vi": "cần 1.280 ảnh", "en": "needs 1,280 images"}
+    assert str(err) == "cần 1.280 ảnh\nneeds 1,280 images"  # a bilingual notebook's traceback
+    monkeypatch.setenv("D2L_LANG", "en")
+    assert str(language.error(KeyError, "khóa", "key").args[0]) == "key"
+    monkeypatch.delenv("D2L_LANG")
+    language.say(err)  # each language's sentence as that language's output
+    language.say(ValueError("plain"))  # an exception of someone else: its message in both
+    assert [(lang, repr(o)) for lang, o in shown] == [
+        ("vi", "cần 1.280 ảnh"), ("en", "needs 1,280 images"), ("vi", "plain"), ("en", "plain")]
+    with pytest.raises(TypeError, match="one exception"):
+        language.say("chỉ một câu")
+
+
+def test_course_errors_come_in_both_languages():
+    import d2l_extras as dx
+    from d2l_extras.models.vgg import check_conv_arch
+
+    for call, vi, en in [
+        (lambda: dx.get_settings("alexnet", resize=64), "cần đầu vào ít nhất 67×67", "needs inputs of at least 67×67"),
+        (lambda: dx.get_devices("gpu:7"), "yêu cầu gpu:7 nhưng máy này", "asks for gpu:7 but this machine"),
+        (lambda: dx.get_profile("fast"), "không phải một cấu hình", "is not a profile"),
+        (lambda: check_conv_arch(((1, 64),) * 6, 32), "conv_arch có 6 khối", "conv_arch has 6 blocks"),
+        (lambda: dx.layer_summary(check_conv_arch, ()), "input_shape phải là", "input_shape must be"),
+    ]:
+        with pytest.raises(ValueError) as info:
+            call()
+        assert vi in info.value.texts["vi"] and en in info.value.texts["en"], info.value.texts
+        assert en not in info.value.texts["vi"] and vi not in info.value.texts["en"]
+
+
+def test_a_table_in_each_language(shown):
+    language.table({"AlexNet": (46764746, 0.05), ("tỷ lệ", "ratio"): (23.47, True)}, ("parameters", "lr"),
+                   corner=("đầu vào 224×224", "at 224×224"))
+    (vi_lang, vi), (en_lang, en) = shown
+    assert (vi_lang, en_lang) == ("vi", "en")
+    assert repr(en).splitlines() == ["at 224×224  parameters    lr",
+                                     "AlexNet     46,764,746  0.05",
+                                     "ratio             23.5  True"]
+    assert repr(vi).splitlines()[1:] == ["AlexNet          46.764.746        0,05",  # 'tốc độ học' is wide
+                                         "tỷ lệ                  23,5        đúng"]
+    assert repr(vi).split()[:4] == ["đầu", "vào", "224×224", "tham"]
+
+
+def test_a_data_frame_in_each_language(shown):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame([{"network": "VGG-11 (ratio 4)", "parameters": 1992166, "test acc": 0.8771,
+                        "source": "trained here"}]).set_index("network")
+    language.frame(df, {"parameters": ",", "test acc": ".3f"}, labels={"VGG-11 (ratio 4)": "VGG-11 (tỷ lệ 4)"})
+    html = {lang: styler.to_html() for lang, styler in shown}
+    for words in (["tham số", "độ chính xác kiểm tra", "nguồn", "mạng", "VGG-11 (tỷ lệ 4)", "1.992.166", "0,877",
+                   "huấn luyện tại đây"],):
+        assert all(w in html["vi"] for w in words), html["vi"]
+    assert all(w in html["en"] for w in ("parameters", "test acc", "VGG-11 (ratio 4)", "1,992,166", "0.877"))
+    assert "trained here" not in html["vi"] and "parameters" not in html["vi"]
+
+
+def test_a_sentence_describes_a_history_in_its_language(shown):
+    from d2l_extras.training import History
+
+    history = History(["cpu(0)"])
+    language.say("{t}: {h}", "{t}: {h}", t="NiN", h=history)
+    assert [repr(o) for _, o in shown] == ["NiN: chưa xong epoch nào", "NiN: no epoch finished"]
+
+
+def test_the_settings_overview_has_a_row_per_section_in_each_language():
+    import d2l_extras as dx
+
+    overview = dx.settings_overview("cpu")
+    vi, en = overview.markdown("vi"), overview.markdown("en")
+    assert len(vi.splitlines()) == len(en.splitlines()) == 2 + len(dx.SECTIONS)
+    assert "| VGG-11 (tỷ lệ 4) | 0,1 | cosin |" in vi and "| VGG-11 (ratio 4) | 0.1 | cosine |" in en
+    assert "khởi động + cosin" in vi and "warmup-cosine" not in vi
+    assert repr(overview) == en

@@ -16,6 +16,9 @@ def vgg_block(num_convs, num_channels):
     return blk
 
 # Argument checks of vgg() (hidden from the slides, which show the book's code).
+from d2l_extras.language import error  # messages in the reader's language
+
+
 def check_conv_arch(conv_arch, input_size=None):
     """Raise ValueError unless conv_arch is (num_convs, num_channels) pairs of positive integers.
 
@@ -23,26 +26,34 @@ def check_conv_arch(conv_arch, input_size=None):
     (which halves height and width) leaves at least 1x1; return the size after the blocks.
     """
     if isinstance(conv_arch, (str, bytes)) or not hasattr(conv_arch, '__len__') or not len(conv_arch):
-        raise ValueError(f'conv_arch must be a non-empty sequence of (num_convs, num_channels) '
-                         f'pairs, got {conv_arch!r}')
+        raise error(ValueError, 'conv_arch phải là một dãy khác rỗng các cặp (num_convs, num_channels), '
+                    'nhận {conv_arch!r}', 'conv_arch must be a non-empty sequence of (num_convs, '
+                    'num_channels) pairs, got {conv_arch!r}', conv_arch=conv_arch)
     for i, pair in enumerate(conv_arch):
         if (not isinstance(pair, (tuple, list)) or len(pair) != 2
                 or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in pair)):
-            raise ValueError(f'conv_arch[{i}] is {pair!r}: each block must be a pair '
-                             f'(num_convs, num_channels) of positive integers, e.g. (2, 256)')
+            raise error(ValueError, 'conv_arch[{i}] là {pair!r}: mỗi khối phải là một cặp '
+                        '(num_convs, num_channels) gồm hai số nguyên dương, chẳng hạn (2, 256)',
+                        'conv_arch[{i}] is {pair!r}: each block must be a pair '
+                        '(num_convs, num_channels) of positive integers, e.g. (2, 256)', i=i, pair=pair)
     if input_size is None:
         return None
     if not isinstance(input_size, int) or isinstance(input_size, bool) or input_size < 1:
-        raise ValueError(f'input_size must be a positive integer, got {input_size!r}')
+        raise error(ValueError, 'input_size phải là một số nguyên dương, nhận {size!r}',
+                    'input_size must be a positive integer, got {size!r}', size=input_size)
     size = input_size
     for _ in conv_arch:
         size //= 2  # the block's 2x2 max pooling with stride 2
     if size < 1:
         n = len(conv_arch)
-        raise ValueError(f'conv_arch has {n} blocks: a {input_size}×{input_size} input would shrink to '
-                         f'{size}×{size} (each block halves height and width). Use at most '
-                         f'{input_size.bit_length() - 1} blocks for this input, or an input of at '
-                         f'least {2 ** n}×{2 ** n}.')
+        raise error(ValueError,
+                    'conv_arch có {n} khối: đầu vào {s}×{s} sẽ co lại còn {z}×{z} (mỗi khối giảm một nửa '
+                    'chiều cao và chiều rộng). Hãy dùng nhiều nhất {most} khối cho đầu vào này, hoặc '
+                    'đầu vào ít nhất {need}×{need}.',
+                    'conv_arch has {n} blocks: a {s}×{s} input would shrink to {z}×{z} (each block '
+                    'halves height and width). Use at most {most} blocks for this input, or an input '
+                    'of at least {need}×{need}.',
+                    n=n, s=input_size, z=size, most=input_size.bit_length() - 1, need=2 ** n)
     return size
 
 conv_arch = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
