@@ -49,7 +49,12 @@ def use_inline_figures():
     import os
 
     if not in_notebook() or os.environ.get("MPLBACKEND", INLINE_BACKEND) != INLINE_BACKEND:
-        return False  # a terminal, or a backend the user chose (e.g. %matplotlib widget)
+        return False  # a terminal, or a backend the user chose for the kernel
+    if "matplotlib.pyplot" in sys.modules:  # e.g. %matplotlib widget before importing the course
+        import matplotlib
+
+        if matplotlib.get_backend() != INLINE_BACKEND:
+            return False
     from IPython import get_ipython
 
     get_ipython().run_line_magic("matplotlib", "inline")

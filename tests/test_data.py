@@ -51,6 +51,21 @@ def test_reads_and_verifies_real_data(real_dir):
     assert Xt.shape == (10000, 28, 28) and yt.shape == (10000,)
 
 
+def test_a_file_is_decompressed_once_per_process_until_it_changes(isolated, real_dir, monkeypatch):
+    root = copy_files(real_dir, isolated / "root", names=["t10k-labels-idx1-ubyte"])
+    calls = []
+    decompress = data._decompress
+    monkeypatch.setattr(data, "_decompress", lambda path, **kw: calls.append(path.name) or decompress(path, **kw))
+    first = data._read_file(root, "t10k-labels-idx1-ubyte")
+    again = data._read_file(root, "t10k-labels-idx1-ubyte")
+    assert calls == ["t10k-labels-idx1-ubyte.gz"] and again is first and not first.flags.writeable
+    path = root / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:2000])  # replaced by a truncated copy: read and refused
+    with pytest.raises(data.DatasetError, match="truncated"):
+        data._read_file(root, "t10k-labels-idx1-ubyte")
+    assert len(calls) == 2
+
+
 def test_search_order_root_then_env_then_cache(isolated, real_dir, monkeypatch):
     cache = copy_files(real_dir, data.mxnet_cache_dir())
     assert data.find_data_dir() == cache

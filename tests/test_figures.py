@@ -68,3 +68,15 @@ def test_a_notebooks_first_figure_shows_under_its_own_cell():
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     shown = [[o.output_type for o in c.outputs] for c in nb.cells]
     assert shown == [[], ["display_data"], []], shown
+
+
+@pytest.mark.slow
+def test_a_backend_chosen_before_importing_the_course_is_kept():
+    """A backend chosen before `import d2l_extras` (as %matplotlib widget does) is left alone."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot\n"
+                                           "import d2l_extras\nprint(matplotlib.get_backend())")])
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    assert "".join(o.get("text", "") for o in nb.cells[0].outputs).strip().lower() == "agg"
