@@ -177,13 +177,6 @@ def language_cells(nb, lang, solutions=False):
     return [c for c in nb.cells if not drop & set(c.get("metadata", {}).get("tags", []))]
 
 
-def one_language_outputs(nb, lang):
-    """Keep only `lang`'s outputs: the course writes each of its outputs once per language,
-    marked {"lang": ".."} in the output's metadata (d2l_extras/language.py); unmarked outputs
-    (the code's own prints and figures) stay."""
-    return keep_language(nb, lang)
-
-
 def count_slides(nb, lang, solutions=False) -> int:
     """Slides reveal.js shows for `lang`'s deck (Reveal.getTotalSlides()).
 
@@ -240,7 +233,7 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None, solutions=False)
     title = deck_title(nb, lang, path.stem)
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)          # no widget manager from a CDN
-    one_language_outputs(nb, lang)
+    keep_language(nb, lang)  # the course's outputs come once per language, marked {"lang": ..}
     exporter = exporter or make_exporter(lang, solutions)
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)}})

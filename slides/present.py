@@ -40,7 +40,7 @@ def present_notebook(nb, lang, solutions=False):
 
     nb = nbformat.from_dict(copy.deepcopy(nb))
     nb.cells = deck.language_cells(nb, lang, solutions)
-    deck.one_language_outputs(nb, lang)
+    deck.keep_language(nb, lang)  # the deck build's own filter (d2l_extras.language)
     nb.metadata["rise"] = dict(RISE)
     nb.metadata.pop("d2l_run", None)  # the run record belongs to the published notebook
     nb.metadata["language_info"] = dict(nb.metadata.get("language_info", {}), name="python")

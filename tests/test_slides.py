@@ -354,9 +354,9 @@ def test_deck(built, browser, deck_id):
 def test_readability_per_deck(built, browser, capsys):
     """Print, per deck, the smallest fit zoom of a slide, the slides zoomed below 0.8 and the
     texts that read as the other language (prose and printed outputs; text inside images is not
-    seen). Decks test_deck did not open here are opened now. Asserted: no slide of the course's
-    decks below 0.8. The other-language count is reported, not asserted: the code's own prints
-    (English, in both decks) still count."""
+    seen; tests/test_figure_language.py checks the figures' words). Decks test_deck did not open
+    here are opened now. Asserted for the course's decks: no slide below 0.8, and no text in the
+    other language (every output the course writes comes once per language)."""
     for deck_id in DECK_IDS:
         if deck_id not in MEASURED:
             deck = built["decks"][deck_id]
@@ -384,3 +384,6 @@ def test_readability_per_deck(built, browser, capsys):
     shrunk = {d: round(m["smallest_zoom"], 2) for d, m in MEASURED.items()
               if FIXTURE_NAME not in d and m["smallest_zoom"] < 0.8}
     assert not shrunk, f"slides zoomed below 0.8 to fit: {shrunk} (split the slide: see docs/writing-notebooks.md)"
+    strays = {d: m["other_language"][:3] for d, m in MEASURED.items()
+              if FIXTURE_NAME not in d and m["other_language"]}
+    assert not strays, f"texts in the other language (use dx.say, dx.table, dx.frame: docs/writing-notebooks.md): {strays}"
