@@ -66,7 +66,7 @@ def test_same_kernelspec_and_no_widget_state(path):
 def test_every_figure_is_an_image_under_the_cell_that_drew_it(path):
     """A figure's output is its picture, not only its repr ("<Figure size 1178x522 ...>", what a
     kernel writes before its inline backend is on), and a cell that shows a picture draws one."""
-    draws = re.compile(r"\bdraw_\w+\(|plt\.|\.plot\(|show_images|dx\.fit\(|fit\(|imshow|subplots")
+    draws = re.compile(r"\bdraw_\w+\(|per_language\(|plt\.|\.plot\(|show_images|dx\.fit\(|fit\(|imshow|subplots")
     for cell in load(path)["cells"]:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
