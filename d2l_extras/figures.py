@@ -19,41 +19,18 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from mxnet import np
 from mxnet.gluon import nn
 
+from .language import pick, text
 from .summary import ensure_initialized
 
-__all__ = ["VI", "Figures", "pick", "per_language", "set_axes", "describe_layer", "describe_block",
-           "layer_shapes", "draw_chain", "draw_columns", "draw_blocks", "draw_branches", "draw_function_classes"]
 
-# The words the figures write, English -> Vietnamese (docs/glossary.md: đầu vào, nối, kênh, lớp).
-VI = {
-    "Input": "Đầu vào",
-    "Concatenate (channels)": "Nối (theo kênh)",
-    "Add (+)": "Cộng (+)",
-    "Nested function classes": "Các lớp hàm lồng nhau",
-    "Non-nested function classes": "Các lớp hàm không lồng nhau",
-    "(empty)": "(rỗng)",
-}
+__all__ = ["Figures", "pick", "per_language", "set_axes", "describe_layer", "describe_block",
+           "layer_shapes", "draw_chain", "draw_columns", "draw_blocks", "draw_branches", "draw_function_classes"]
 
 
 def _check_lang(lang):
     if lang not in ("vi", "en"):
         raise ValueError(f"lang must be 'vi' or 'en' (None: every output language), got {lang!r}")
     return lang
-
-
-def _word(english, lang):
-    """One of the figures' own words (:data:`VI`) in ``lang``."""
-    return VI.get(english, english) if lang == "vi" else english
-
-
-def pick(text, lang):
-    """``text`` in ``lang``: a pair ``(Vietnamese, English)`` gives one of the two, a string
-    (a code name such as ``'Residual(3)'``) is the same in both languages."""
-    if isinstance(text, (tuple, list)):
-        if len(text) != 2 or not all(isinstance(t, str) for t in text):
-            raise ValueError(f"a text in two languages is a pair (Vietnamese, English), got {text!r}")
-        return text[0] if _check_lang(lang) == "vi" else text[1]
-    return text
 
 
 def set_axes(ax, lang, **props):
@@ -243,7 +220,7 @@ def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer, lang
         if input_shape is not None:
             ensure_initialized(net)
             shapes = layer_shapes(layers, input_shape)
-        label = _word("Input", lang) + (" " + _fmt_shape(input_shape[1:]) if input_shape is not None else "")
+        label = text("Input", lang) + (" " + _fmt_shape(input_shape[1:]) if input_shape is not None else "")
         _chain(ax, c * spacing, layers, shapes, label, labels=[describe(l, lang=lang) for l in layers],
                width=width)
         ax.text(c * spacing, rows - 0.2, pick(title, lang), ha="center", va="bottom", fontsize=10,
@@ -293,7 +270,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
     n = len(paths)
     fig, ax = plt.subplots(figsize=figsize or (max(4.5, spacing * n + 1), (depth + 4) * 0.5 + 0.5))
     xs = [(i - (n - 1) / 2) * spacing for i in range(n)]
-    _box(ax, 0, 0, width, 0.62, _word("Input", lang) + " " + _fmt_shape(input_shape[1:]), "other")
+    _box(ax, 0, 0, width, 0.62, text("Input", lang) + " " + _fmt_shape(input_shape[1:]), "other")
     out_shapes = []
     for x, (name, layers) in zip(xs, paths):
         name = pick(name, lang)
@@ -316,7 +293,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
             _arrow(ax, (x, depth + 2), (side * 1.3, depth + 2))
             ax.text(x + 0.1, (depth + 2) / 2, label, ha="left", va="center", fontsize=7, color="#444444")
     merged = _merge_shape(out_shapes, merge)
-    merge_text = _word("Concatenate (channels)" if merge == "concat" else "Add (+)", lang) + " " + _fmt_shape(merged)
+    merge_text = text("Concatenate (channels)" if merge == "concat" else "Add (+)", lang) + " " + _fmt_shape(merged)
     _box(ax, 0, depth + 2, width * 1.3, 0.62, merge_text, "block")
     top = depth + 2
     X = np.zeros((1,) + merged)
@@ -364,7 +341,7 @@ def describe_block(block, lang="en"):
             parts[-1][1] += 1
         else:
             parts.append([text, 1])
-    return " → ".join(f"{n}× {t}" if n > 1 else t for t, n in parts) or _word("(empty)", lang)
+    return " → ".join(f"{n}× {t}" if n > 1 else t for t, n in parts) or text("(empty)", lang)
 
 
 def draw_blocks(columns, figsize=None, width=4.6, lang=None):
@@ -445,7 +422,7 @@ def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25)
         ax.text(lx, ly, f"$\\mathcal{{F}}_{i + 1}$", ha="center", va="center", fontsize=10)
     ax.plot(tx, ty, marker="*", color="#c00000", markersize=14)
     ax.text(tx + 0.12, ty + 0.12, "$f^*$", color="#c00000", fontsize=11)
-    ax.set_title(_word("Nested function classes" if nested else "Non-nested function classes", lang), fontsize=10)
+    ax.set_title(text("Nested function classes" if nested else "Non-nested function classes", lang), fontsize=10)
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.axis("off")

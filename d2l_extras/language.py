@@ -17,7 +17,7 @@ import os
 import string
 
 __all__ = ["LANGS", "ENV_VAR", "PlainText", "output_languages", "text", "number", "fill", "error", "say",
-           "table", "frame", "show", "update", "keep_language"]
+           "table", "frame", "show", "update", "keep_language", "pick", "ShownPerLanguage"]
 
 LANGS = ("vi", "en")
 ENV_VAR = "D2L_LANG"
@@ -58,6 +58,13 @@ VI = {
     "Layer": "Tầng",
     "Output shape": "Kích thước đầu ra",
     "Parameters": "Tham số",
+    # words the figures write (figures.py)
+    "Input": "Đầu vào",
+    "Concatenate (channels)": "Nối (theo kênh)",
+    "Add (+)": "Cộng (+)",
+    "Nested function classes": "Các lớp hàm lồng nhau",
+    "Non-nested function classes": "Các lớp hàm không lồng nhau",
+    "(empty)": "(rỗng)",
     "Input shape:": "Kích thước đầu vào:",
     "Total parameters:": "Tổng số tham số:",
     "trainable:": "huấn luyện được:",
@@ -163,9 +170,32 @@ def say(vi, en=None, /, **values):
     show(lambda lang: PlainText(texts[lang]))
 
 
+def pick(label, lang):
+    """``label`` in ``lang``: a pair ``(Vietnamese, English)`` gives one of the two, a string
+    (a code name such as ``'Residual(3)'``) is the same in both languages."""
+    if isinstance(label, (tuple, list)):
+        if len(label) != 2 or not all(isinstance(t, str) for t in label):
+            raise ValueError(f"a text in two languages is a pair (Vietnamese, English), got {label!r}")
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+        return label[0] if lang == "vi" else label[1]
+    return label
+
+
 def _label(label, lang):
     """A label given as a (Vietnamese, English) pair, or an English label of ``VI``."""
-    return (label[0] if lang == "vi" else label[1]) if isinstance(label, tuple) else text(label, lang)
+    return pick(label, lang) if isinstance(label, tuple) else text(label, lang)
+
+
+class ShownPerLanguage:
+    """Mixin: a notebook shows the object once per output language, as ``render(lang)``
+    (by default its ``describe(lang)`` as plain text)."""
+
+    def render(self, lang):
+        return PlainText(self.describe(lang))
+
+    def _ipython_display_(self):
+        show(self.render)
 
 
 def _cell(value, lang):

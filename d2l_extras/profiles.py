@@ -8,7 +8,7 @@ Without ``D2L_PROFILE`` the profile is ``full`` when MXNet sees a GPU, else ``cp
 """
 import os
 
-from .language import error, number, say, show, text
+from .language import error, number, say, show, text, ShownPerLanguage
 from .sections import SECTIONS, TEST_SIZE, TRAIN_SIZE, Settings, section as _section
 
 __all__ = ["PROFILES", "Settings", "get_profile", "get_settings", "settings_table", "settings_overview", "say_run"]
@@ -47,7 +47,7 @@ def get_settings(section, profile=None, **overrides):
     return settings
 
 
-class SettingsTable:
+class SettingsTable(ShownPerLanguage):
     """The book's settings beside this run's, shown as a Markdown table in notebooks."""
 
     COLUMNS = (("lr", "lr"), ("lr_schedule", "lr schedule"), ("initializer", "init"),
@@ -93,10 +93,10 @@ class SettingsTable:
         body = ["| " + name + " | " + " | ".join(cells) + " |" for name, cells in self._rows(lang)]
         return "\n".join([head, sep, *body, "", self.why(lang)])
 
-    def _ipython_display_(self):
+    def render(self, lang):
         from IPython.display import Markdown
 
-        show(lambda lang: Markdown(self.markdown(lang)))  # one table per language
+        return Markdown(self.markdown(lang))  # one table per language
 
     def _repr_markdown_(self):
         return self.markdown("en")
@@ -107,7 +107,7 @@ class SettingsTable:
         return "\n".join(lines + [self.why()])
 
 
-class SettingsOverview:
+class SettingsOverview(ShownPerLanguage):
     """Every section's settings under one profile, a row per section (Markdown, per language)."""
 
     def __init__(self, profile):
@@ -121,10 +121,10 @@ class SettingsOverview:
                 + " |" for t in self.rows.values()]
         return "\n".join([head, sep, *body])
 
-    def _ipython_display_(self):
+    def render(self, lang):
         from IPython.display import Markdown
 
-        show(lambda lang: Markdown(self.markdown(lang)))
+        return Markdown(self.markdown(lang))  # one table per language
 
     def __repr__(self):
         return self.markdown("en")

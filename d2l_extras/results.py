@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .language import ShownPerLanguage
+
 __all__ = ["build_dir", "save_result", "load_results", "atomic_write_text", "book_comparison"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +60,7 @@ def load_results(folder=None):
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
 
 
-class BookComparison:
+class BookComparison(ShownPerLanguage):
     """The book's settings and published results beside this run's, as a small text table."""
 
     def __init__(self, section, history, settings, profile):
@@ -101,11 +103,6 @@ class BookComparison:
 
     def __repr__(self):
         return self.describe("en")
-
-    def _ipython_display_(self):
-        from .language import PlainText, show
-
-        show(lambda lang: PlainText(self.describe(lang)))
 
 
 def book_comparison(section, history, settings, profile):

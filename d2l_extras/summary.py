@@ -9,7 +9,7 @@ import mxnet as mx
 from mxnet import init, np
 from mxnet.gluon import nn
 
-from .language import error
+from .language import error, ShownPerLanguage
 
 __all__ = ["LayerSummary", "layer_summary", "count_parameters"]
 
@@ -26,7 +26,7 @@ def count_parameters(net, trainable_only=False):
     return sum(p.data().size for p in params if not (trainable_only and p.grad_req == "null"))
 
 
-class LayerSummary:
+class LayerSummary(ShownPerLanguage):
     """Rows of (class name, output shape, parameters) plus totals and multiply-accumulates."""
 
     def __init__(self, input_shape, rows, total, trainable, macs):
@@ -58,11 +58,6 @@ class LayerSummary:
         return self.describe("en")
 
     __repr__ = __str__
-
-    def _ipython_display_(self):
-        from .language import PlainText, show
-
-        show(lambda lang: PlainText(self.describe(lang)))  # one table per language
 
 
 _COUNTED = (nn.Conv1D, nn.Conv2D, nn.Conv3D, nn.Dense)

@@ -272,3 +272,37 @@ def test_history_round_trip(tmp_path):
     assert str(again) == str(h) and again.examples_per_sec == 5.0
     with pytest.raises(ValueError, match="no epoch"):
         training.History().final
+
+
+def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(loaders):
+    """make_optimizer turns off MXNet's 4-at-a-time SGD (slow on CPUs) and changes no number."""
+    from mxnet import autograd, gluon
+
+    optimizer = training.make_optimizer("sgd", {"learning_rate": 0.1})
+    assert optimizer.aggregate_num == 0
+    default = mx.optimizer.create("sgd", learning_rate=0.1)
+    assert default.aggregate_num > 1  # what MXNet does unless told: the test compares the two
+
+    def train(opt):
+        training.set_seed(0)
+        net = small_net()
+        net.initialize(mx.init.Xavier())
+        trainer = gluon.Trainer(net.collect_params(), opt)
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()
+        net(next(iter(loaders[0]))[0])  # complete the deferred shapes
+        initial.append(params_of(net))
+        for i, (X, y) in enumerate(loaders[0]):
+            with autograd.record():
+                l = loss(net(X), y)  # dropout draws the same masks: same seed, same order
+            l.backward()
+            trainer.step(X.shape[0])
+            if i == 4:
+                break
+        return params_of(net)
+
+    initial = []
+    ours, mxnets = train(optimizer), train(default)
+    assert len(ours) >= 5  # more parameters than one aggregated group of 4
+    for name in ours:
+        assert not onp.array_equal(ours[name], initial[0][name]), f"{name} was not trained"
+        onp.testing.assert_array_equal(ours[name], mxnets[name], err_msg=name)
