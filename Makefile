@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 3000
 # Extra pytest arguments of `make test`, e.g. TEST_ARGS='-m "not browser"'
 TEST_ARGS ?=
 
-.PHONY: setup run test lab export bench slides present student clean clean-data
+.PHONY: setup run test lab export bench seeds gpu-check slides present student clean clean-data
 setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-py312.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
@@ -54,6 +54,14 @@ student: $(STAMP)
 ## bench: the book's training path against the course's, side by side (ARGS=--nets resnet ...)
 bench: $(STAMP)
 	$(PY) scripts/bench.py $(ARGS)
+
+## seeds: each section's network on the cpu profile with seeds 0, 1, 2: test accuracy per seed (ARGS=--sections vgg ...)
+seeds: $(STAMP)
+	$(PY) scripts/seeds.py $(ARGS)
+
+## gpu-check: on an NVIDIA GPU, the benchmark and one full-size notebook against the book's V100 figures
+gpu-check: $(STAMP)
+	$(PY) scripts/gpu_check.py $(ARGS)
 
 clean:
 	rm -rf build slides/en slides/vi slides/index.html slides/pdf slides/manifest.json slides/vendor

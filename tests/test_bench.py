@@ -1,6 +1,10 @@
-"""The benchmark's own machinery (scripts/bench.py): the busy core and what it reports of the CPU."""
+"""The benchmarks' machinery (scripts/bench.py, gpu_check.py, seeds.py): the busy core, the CPU report,
+the phases, the GPU check's error and tables, the seed table."""
 import os
+import re
 import time
+
+import pytest
 
 from slides_helpers import load_script
 
@@ -29,3 +33,52 @@ def test_vector_extensions_come_from_cpuinfo():
     found = bench.vector_extensions()
     assert found == [f for f in ("avx512f", "avx512_vnni", "avx512_bf16", "avx2", "fma", "avx", "sse4_2")
                      if f" {f} " in flags.replace("\n", " ")]
+
+
+def run_script(*args, timeout=600):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=bench.ROOT)
+
+
+@pytest.mark.slow
+def test_phases_time_every_phase_with_one_thread_and_every_core():
+    out = run_script("scripts/bench.py", "--phases", "--nets", "batch_norm", "--test-subset", "512")
+    assert out.returncode == 0, out.stderr[-2000:]
+    row = next(line for line in out.stdout.splitlines() if line.startswith("batch_norm"))
+    # five phases, each "1-thread ms | n-thread ms (speed-up)", then the epoch's shares
+    assert row.count("|") == 5 and row.count("×") == 5, row
+    assert all(word in row for word in ("data", "forw", "back", "upda", "eval")), row
+
+
+def test_the_gpu_check_without_a_gpu_says_what_to_install():
+    from d2l_extras.device import num_gpus
+
+    if num_gpus():
+        pytest.skip("this machine has a GPU")
+    out = run_script("scripts/gpu_check.py", timeout=120)
+    assert out.returncode != 0
+    assert "no GPU" in out.stderr and "mxnet-cu117" in out.stderr and "--allow-cpu" in out.stderr
+
+
+@pytest.mark.slow
+def test_the_gpu_check_runs_its_benchmark_and_compares_with_the_v100(tmp_path):
+    """Its machinery, on the CPU (--allow-cpu: quick settings, LeNet-BN has no V100 figure, ResNet-18 has)."""
+    out = run_script("scripts/gpu_check.py", "--allow-cpu", "--nets", "batch_norm", "--skip-notebook")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "no GPU: checking the machinery" in out.stdout
+    lines = out.stdout.splitlines()
+    assert any(l.startswith("batch_norm") and "—" in l for l in lines), out.stdout  # no published figure
+
+
+@pytest.mark.slow
+def test_the_seed_table_reports_each_seed_and_fails_below_the_floor():
+    out = run_script("scripts/seeds.py", "--sections", "batch_norm", "--seeds", "0,1", "--profile", "quick",
+                     "--floor", "0.99")
+    assert out.returncode == 1, out.stderr[-2000:]  # one quick epoch does not reach 0.99
+    row = next(line for line in out.stdout.splitlines() if line.startswith("batch_norm"))
+    accs = [float(a) for a in re.findall(r"(\d\.\d{3}) \(", row)]
+    assert len(accs) == 2 and all(0.1 < a < 0.99 for a in accs), row
+    assert row.rstrip().endswith("NO") and "below 0.99: batch_norm" in out.stdout
