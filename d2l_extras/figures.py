@@ -334,13 +334,13 @@ def describe_block(block, lang="en"):
         return describe_layer(block, lang)
     parts = []  # [label, repeats]
     for layer in block:
-        text = describe_block(layer, lang)
+        label = describe_block(layer, lang)
         if isinstance(layer, (nn.Sequential, nn.HybridSequential)):
-            text = f"({text})"
-        if parts and parts[-1][0] == text:
+            label = f"({label})"
+        if parts and parts[-1][0] == label:
             parts[-1][1] += 1
         else:
-            parts.append([text, 1])
+            parts.append([label, 1])
     return " → ".join(f"{n}× {t}" if n > 1 else t for t, n in parts) or text("(empty)", lang)
 
 

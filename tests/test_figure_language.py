@@ -192,3 +192,10 @@ def test_a_notebook_shows_each_figure_once_per_language(tmp_path):
         assert [o["metadata"] for o in results[i]] == [{"lang": "vi"}, {"lang": "en"}], (cells[i], results[i])
         assert all("image/png" in o["data"] for o in results[i]), results[i]
     assert results[4] == [], "a ';' hides the figures, and no copy comes from the inline backend"
+
+
+def test_an_empty_block_is_described_in_each_language():
+    from mxnet.gluon import nn
+
+    assert figures.describe_block(nn.Sequential(), "en") == "(empty)"
+    assert figures.describe_block(nn.Sequential(), "vi") == "(rỗng)"
