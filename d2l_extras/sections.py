@@ -131,11 +131,13 @@ SECTIONS = {
         {"quick": (Settings(0.1, 1, 64, 32, 25600, 1000, floor=0.25),
                    "CI: 32×32, 25,600 images in batches of 64 (400 updates), lr 0.1",
                    "CI: ảnh 32×32, 25.600 ảnh, batch 64 (400 lần cập nhật), tốc độ học 0,1"),
-         "cpu": (Settings(0.1, 3, 64, 32, lr_schedule="cosine"),
+         "cpu": (Settings(0.1, 3, 64, 32, lr_schedule="cosine", initializer="he"),
                  "CPU: 32×32 instead of 224×224 (49× fewer pixels), batch 64, lr 0.1 decayed along a "
-                 "cosine, 3 epochs",
+                 "cosine, 3 epochs. He initialization, as for the other deep networks without batch "
+                 "normalization: measured with seed 0, test accuracy 0.885 against 0.856 with the book's Xavier",
                  "CPU: ảnh 32×32 thay vì 224×224 (ít hơn 49 lần điểm ảnh), batch 64, tốc độ học 0,1 giảm "
-                 "theo cosin, 3 epoch")},
+                 "theo cosin, 3 epoch. Khởi tạo He, như các mạng sâu khác không có chuẩn hóa theo batch: "
+                 "đo với hạt giống 0, độ chính xác kiểm tra 0,885 so với 0,856 với khởi tạo Xavier của sách")},
         BookResult(0.177, 0.935, 0.925, 9350)),
     "nin": Section(
         "nin", "03_nin", "NiN", "NiN",

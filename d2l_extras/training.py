@@ -11,6 +11,7 @@ import warnings
 import weakref
 
 import mxnet as mx
+import numpy as onp
 from mxnet import autograd, gluon, init
 
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -20,7 +21,7 @@ from .language import ShownPerLanguage
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
 
 __all__ = ["TrainingDivergedError", "History", "Parallel", "Recipe", "set_seed", "evaluate_accuracy",
-           "lr_scheduler", "make_initializer", "make_optimizer", "training_identity", "fit"]
+           "lr_scheduler", "make_initializer", "make_optimizer", "PerParameterSGD", "training_identity", "fit"]
 
 
 CHECKPOINT_ENV = "D2L_CHECKPOINT_DIR"
@@ -33,8 +34,6 @@ class TrainingDivergedError(FloatingPointError):
 def set_seed(seed):
     """Seed MXNet's, NumPy's and Python's generators."""
     mx.random.seed(seed)
-    import numpy as onp
-
     onp.random.seed(seed)
     random.seed(seed)
 
@@ -301,17 +300,50 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
     return history
 
 
+class PerParameterSGD(mx.optimizer.SGD):
+    """MXNet's SGD, updating each parameter with its own ``sgd_update`` (``sgd_mom_update``).
+
+    MXNet's SGD sends every dense parameter to ``multi_sgd_update`` (four at a time by
+    default, MXNET_OPTIMIZER_AGGREGATION_SIZE; one at a time with ``aggregate_num = 0``). On
+    the CPU ``sgd_update``, MXNet's own kernel for the same formula, is faster: AlexNet's update
+    (68x68, batch 32) takes 34 ms per minibatch with it, 79 with MXNet's default, out of a
+    step of about 200. The weights are bit-identical to MXNet's default (tested); see
+    docs/benchmarks.md. Mixed precision (float16 weights) and sparse arrays take MXNet's path.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.aggregate_num = 0  # the Updater hands over one parameter at a time
+
+    def update(self, index, weight, grad, state):
+        if isinstance(index, (list, tuple)) or weight.stype != "default" or grad.stype != "default":
+            return super().update(index, weight, grad, state)
+        self._update_count(index)
+        kwargs = {"lr": self._get_lr(index), "wd": self._get_wd(index), "rescale_grad": self.rescale_grad}
+        if self.clip_gradient:
+            kwargs["clip_gradient"] = self.clip_gradient
+        if state is not None:
+            mx.nd.sgd_mom_update(weight, grad, state, out=weight, momentum=self.momentum,
+                                 lazy_update=self.lazy_update, **kwargs)
+        else:
+            mx.nd.sgd_update(weight, grad, out=weight, lazy_update=self.lazy_update, **kwargs)
+
+    def update_multi_precision(self, index, weight, grad, state):
+        if self.multi_precision and weight.dtype == onp.float16:
+            return super().update_multi_precision(index, weight, grad, state)
+        return self.update(index, weight, grad, state)
+
+
 def make_optimizer(name, params):
     """The optimizer ``name`` (e.g. 'sgd') with ``params``, updating one parameter per operator.
 
-    MXNet's SGD updates parameters four at a time by default (``multi_sgd_update``, set by
-    MXNET_OPTIMIZER_AGGREGATION_SIZE). On the CPU that operator runs on one thread at about
-    a third of the memory bandwidth of ``sgd_update``: 71 of AlexNet's 200 ms per minibatch
-    (68x68, batch 32, 21.6 M parameters) went to the update. One operator per parameter gives
-    bit-identical weights (tested) in a third of the time; see docs/benchmarks.md.
+    'sgd' gives :class:`PerParameterSGD` (MXNet's fastest SGD kernel on the CPU, same weights);
+    other names give MXNet's optimizer with aggregation off. An Optimizer is passed through.
     """
     if isinstance(name, mx.optimizer.Optimizer):
         return name
+    if name.lower() == "sgd":
+        return PerParameterSGD(**params)
     optimizer = mx.optimizer.create(name, **params)
     optimizer.aggregate_num = 0
     return optimizer

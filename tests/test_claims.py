@@ -192,6 +192,28 @@ RES_TOTAL = lambda: out(R, "05d04db5", r"Total parameters: ([\d,]+)")
 DENSE_TOTAL = lambda: out(D, "82bb0cd0", r"Total parameters: ([\d,]+)")
 
 
+CPU_ACC_ROW = r"test_acc\s+\S+\s+([\d.]+)"  # the "this run" column of a section's comparison table
+
+
+def cpu_acc(section):
+    """The `cpu` run's test accuracy of ``section``, from its notebook's comparison table."""
+    def read():
+        stem = sections()[section].notebook
+        for c in notebook(stem)["cells"]:
+            if c["cell_type"] == "code" and c.get("outputs"):
+                match = re.search(CPU_ACC_ROW, output_text(stem, c["id"]))
+                if match:
+                    return number(match.group(1))
+        raise LookupError(f"{stem}: no comparison table with a test_acc row in its committed outputs")
+    return read
+
+
+def cpu_acc_range():
+    """(lowest, highest) `cpu` test accuracy over every section."""
+    values = [cpu_acc(key)() for key in sections()]
+    return min(values), max(values)
+
+
 def book(section, *names):
     return lambda: tuple(setting(section, "full", n) for n in names)
 
@@ -265,6 +287,10 @@ CLAIMS = [
            "reaches about {0} test accuracy, better than AlexNet ({1})",
            lambda: (ref_result("VGG-11 ratio 4", 2), ref_result("AlexNet", 2)), fmt=fmt_dec(3),
            where="reference.md published results"),
+    *claim(V, "cấu hình `cpu` của khóa học đạt {0} ở {1}×{1} sau {2} epoch",
+           "the course's `cpu` profile reaches {0} at {1}×{1} after {2} epochs",
+           lambda: (cpu_acc("vgg")(), setting("vgg", "cpu", "resize"), setting("vgg", "cpu", "num_epochs")),
+           fmt=[fmt_dec(3), fmt_int, fmt_int], where="02 cpu run's comparison table; profiles: vgg cpu"),
     *claim(V, "dùng ảnh {0}×{0} thay vì {1}×{1} và {2} epoch thay vì {3} (vẫn đủ {4} ảnh huấn luyện)",
            "uses {0}×{0} images instead of {1}×{1} and {2} epochs instead of {3} (still all {4} training images)",
            lambda: (setting("vgg", "cpu", "resize"), setting("vgg", "full", "resize"),
@@ -432,6 +458,18 @@ CLAIMS = [
            "The book's DenseNet has {0} parameters, about {1} times fewer than ResNet-18",
            lambda: (DENSE_TOTAL(), round(RES_TOTAL() / DENSE_TOTAL())), where="07 and 06 summary outputs"),
     # 08: comparison (prose read, code cells untouched)
+    *claim("08_comparison", "đều nằm giữa {0} và {1}:", "all lie between {0} and {1}:", cpu_acc_range,
+           fmt=fmt_dec(3), where="the cpu run's comparison tables of 01-07"),
+    *claim("08_comparison", "DenseNet {0},", "DenseNet {0},", cpu_acc("densenet"), fmt=fmt_dec(3), where="07 cpu run"),
+    *claim("08_comparison", "ResNet-18 {0},", "ResNet-18 {0},", cpu_acc("resnet"), fmt=fmt_dec(3), where="06 cpu run"),
+    *claim("08_comparison", "LeNet có BN {0},", "LeNet with BN {0},",
+           lambda: out(B, "5e24941b", r"from scratch\s+test acc ([\d.]+)"), fmt=fmt_dec(3), where="05 cpu run"),
+    *claim("08_comparison", "VGG-11 (tỷ lệ 4) {0},", "VGG-11 (ratio 4) {0},", cpu_acc("vgg"), fmt=fmt_dec(3),
+           where="02 cpu run"),
+    *claim("08_comparison", "NiN {0},", "NiN {0},", cpu_acc("nin"), fmt=fmt_dec(3), where="03 cpu run"),
+    *claim("08_comparison", "GoogLeNet {0},", "GoogLeNet {0},", cpu_acc("googlenet"), fmt=fmt_dec(3),
+           where="04 cpu run"),
+    *claim("08_comparison", "AlexNet {0}.", "AlexNet {0}.", cpu_acc("alexnet"), fmt=fmt_dec(3), where="01 cpu run"),
     *claim("08_comparison", "**1 epoch trên {0} ảnh** và kiểm tra trên {1} ảnh",
            "**1 epoch on {0} images** and tested on {1}",
            lambda: (code("08_comparison", "9a13faa4", r"subset=(\d+)"),

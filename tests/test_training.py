@@ -274,14 +274,19 @@ def test_history_round_trip(tmp_path):
         training.History().final
 
 
-def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(loaders):
-    """make_optimizer turns off MXNet's 4-at-a-time SGD (slow on CPUs) and changes no number."""
+@pytest.mark.parametrize("params", [{}, {"momentum": 0.9, "wd": 1e-3}], ids=["plain", "momentum"])
+def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(loaders, monkeypatch, params):
+    """make_optimizer's SGD calls sgd_update per parameter (fast on CPUs) and changes no number."""
     from mxnet import autograd, gluon
 
-    optimizer = training.make_optimizer("sgd", {"learning_rate": 0.1})
-    assert optimizer.aggregate_num == 0
-    default = mx.optimizer.create("sgd", learning_rate=0.1)
+    optimizer = training.make_optimizer("sgd", dict(params, learning_rate=0.1))
+    assert isinstance(optimizer, training.PerParameterSGD)
+    default = mx.optimizer.create("sgd", learning_rate=0.1, **params)
     assert default.aggregate_num > 1  # what MXNet does unless told: the test compares the two
+    kernel = "sgd_mom_update" if params else "sgd_update"
+    calls = []
+    original = getattr(mx.nd, kernel)
+    monkeypatch.setattr(mx.nd, kernel, lambda *a, **k: calls.append(1) or original(*a, **k))
 
     def train(opt):
         training.set_seed(0)
@@ -291,6 +296,7 @@ def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(
         loss = gluon.loss.SoftmaxCrossEntropyLoss()
         net(next(iter(loaders[0]))[0])  # complete the deferred shapes
         initial.append(params_of(net))
+        trained.append(sum(p.grad_req != "null" for p in net.collect_params().values()))
         for i, (X, y) in enumerate(loaders[0]):
             with autograd.record():
                 l = loss(net(X), y)  # dropout draws the same masks: same seed, same order
@@ -300,9 +306,19 @@ def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(
                 break
         return params_of(net)
 
-    initial = []
-    ours, mxnets = train(optimizer), train(default)
-    assert len(ours) >= 5  # more parameters than one aggregated group of 4
+    initial, trained = [], []
+    ours = train(optimizer)
+    assert trained[0] >= 5  # more parameters than one aggregated group of 4
+    assert len(calls) == 5 * trained[0]  # one kernel call per trained parameter and step
+    mxnets = train(default)
+    assert len(calls) == 5 * trained[0]  # MXNet's default used its multi-tensor kernel
     for name in ours:
         assert not onp.array_equal(ours[name], initial[0][name]), f"{name} was not trained"
         onp.testing.assert_array_equal(ours[name], mxnets[name], err_msg=name)
+
+
+def test_make_optimizer_keeps_other_optimizers_and_passes_instances_through():
+    adam = training.make_optimizer("adam", {"learning_rate": 0.01})
+    assert type(adam) is mx.optimizer.Adam and adam.aggregate_num == 0
+    given = mx.optimizer.SGD(learning_rate=0.1)
+    assert training.make_optimizer(given, {}) is given
