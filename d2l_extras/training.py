@@ -273,7 +273,8 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
         optimizer_params["lr_scheduler"] = scheduler
     # The trainer's saved state holds the optimizer with its scheduler and update count,
     # so a resumed run continues the schedule where the checkpoint left it.
-    trainer = gluon.Trainer(net.collect_params(), make_optimizer(recipe.optimizer, optimizer_params),
+    optimizer = make_optimizer(recipe.optimizer, optimizer_params, servers=parallel.distributed)
+    trainer = gluon.Trainer(net.collect_params(), optimizer,
                             kvstore=parallel.kvstore)
 
     history, start_epoch = History(describe_devices(parallel.devices)), 0
@@ -334,14 +335,19 @@ class PerParameterSGD(mx.optimizer.SGD):
         return self.update(index, weight, grad, state)
 
 
-def make_optimizer(name, params):
+def make_optimizer(name, params, servers=False):
     """The optimizer ``name`` (e.g. 'sgd') with ``params``, updating one parameter per operator.
 
     'sgd' gives :class:`PerParameterSGD` (MXNet's fastest SGD kernel on the CPU, same weights);
     other names give MXNet's optimizer with aggregation off. An Optimizer is passed through.
+    ``servers=True``: the optimizer goes to a distributed kvstore's servers, which unpickle it
+    while their ``import mxnet`` is still running (a server serves from inside that import),
+    so only MXNet's own optimizer classes can be loaded there: MXNet's optimizer is returned.
     """
     if isinstance(name, mx.optimizer.Optimizer):
         return name
+    if servers:
+        return mx.optimizer.create(name, **params)
     if name.lower() == "sgd":
         return PerParameterSGD(**params)
     optimizer = mx.optimizer.create(name, **params)

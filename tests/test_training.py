@@ -322,3 +322,13 @@ def test_make_optimizer_keeps_other_optimizers_and_passes_instances_through():
     assert type(adam) is mx.optimizer.Adam and adam.aggregate_num == 0
     given = mx.optimizer.SGD(learning_rate=0.1)
     assert training.make_optimizer(given, {}) is given
+
+
+def test_an_optimizer_for_kvstore_servers_is_mxnets_own():
+    """Servers of a distributed kvstore unpickle the optimizer inside their `import mxnet`,
+    where d2l_extras cannot be imported: what fit sends them must name MXNet's classes only."""
+    import pickle
+
+    for_servers = training.make_optimizer("sgd", {"learning_rate": 0.1}, servers=True)
+    assert b"d2l_extras" not in pickle.dumps(for_servers)
+    assert b"d2l_extras" in pickle.dumps(training.make_optimizer("sgd", {"learning_rate": 0.1}))
