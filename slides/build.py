@@ -9,7 +9,7 @@ Writes, under --out (default slides/):
     pdf/vi/NN_name.pdf, pdf/en/...     one page per slide (headless Chromium, ?print-pdf)
     index.html                         links to every deck and PDF in both languages
     manifest.json                      decks, titles and slide counts (read by the tests)
-    vendor/                            reveal.js, require.js, jQuery, MathJax from the npm registry
+    vendor/                            reveal.js, require.js, jQuery, MathJax, Noto Sans Mono from npm
                                        (fetched once into slides/vendor/, then copied)
 
 The notebooks, their order and their titles in each language come from the course's table
@@ -68,6 +68,15 @@ VENDOR = {
     "mathjax": ("3.2.2",
                 "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
                 {"es5/tex-svg-full.js": "tex-svg-full.js", "LICENSE": "LICENSE"}),
+    # The code and output font. Linux's DejaVu Sans Mono has no precomposed stacked Vietnamese
+    # letters (ố, ẫ, ỗ): Chromium then draws the base letter and a loose accent in a cell of its
+    # own ("Số´phép"), so the Vietnamese decks' outputs read wrongly. Noto Sans Mono has them.
+    "@fontsource/noto-sans-mono": (
+        "5.3.0",
+        "sha512-DPZ+/Ng9HP5UKiALCKtoeGfA7zJzEjHFB/18OU/c3+4I9zZ3eMVAuFZb0SqzT89Yj7KNhJFYnYjyDaVKhdRuUg==",
+        {**{f"files/noto-sans-mono-{subset}-{weight}-normal.woff2": f"noto-sans-mono-{subset}-{weight}-normal.woff2"
+            for subset in ("latin", "latin-ext", "vietnamese") for weight in (400, 700)},
+         "LICENSE": "LICENSE"}),
 }
 # Where decks (in <out>/<lang>/) find them.
 VENDOR_URLS = {
@@ -144,7 +153,7 @@ def ensure_vendor(dest: Path) -> Path:
         return dest
     cache = HERE / "vendor"
     if not _vendor_complete(cache):
-        log("fetching reveal.js, require.js, jQuery and MathJax from the npm registry")
+        log("fetching reveal.js, require.js, jQuery, MathJax and Noto Sans Mono from the npm registry")
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="slides-npm-") as tmp:
             for name, (version, integrity, files) in VENDOR.items():

@@ -143,3 +143,42 @@ def other_language_strings(texts, lang):
         elif sum(bool(VIETNAMESE_LETTER.search(w)) for w in words) >= 2:
             found.append((slide, text))
     return found
+
+
+def vietnamese_output_fonts(deck, max_slides=3):
+    """The fonts Chromium really drew the deck's Vietnamese outputs with (DevTools'
+    CSS.getPlatformFontsForNode), on the first ``max_slides`` slides that have one:
+    a list of (slide index, first 40 characters, [font family, ...]) per output <pre>.
+
+    Only laid-out nodes report fonts, so each slide is shown first. A font without the stacked
+    Vietnamese letters (ố, ẫ) is reported by name, as it draws the text (in pieces)."""
+    page = deck.page
+    slides = page.evaluate("""(pattern) => {
+      const re = new RegExp(pattern, 'i');
+      const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+      const out = [];
+      leaves.forEach((s, n) => {
+        if ([...s.querySelectorAll('.jp-OutputArea-output pre')].some(p => re.test(p.textContent))) {
+          const i = Reveal.getIndices(s);
+          out.push([n, i.h, i.v || 0]);
+        }
+      });
+      return out;
+    }""", VIETNAMESE_LETTER.pattern)
+    cdp = deck.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    found = []
+    for n, h, v in slides[:max_slides]:
+        page.evaluate(f"Reveal.slide({h}, {v}, 999)")  # every fragment shown: hidden text is not drawn
+        page.wait_for_timeout(100)
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        selector = ".reveal .slides section.present:not(.stack) .jp-OutputArea-output pre"
+        for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+            text = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+            if not VIETNAMESE_LETTER.search(text):
+                continue
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            found.append((n, re.sub(r"<[^>]+>|\s+", " ", text).strip()[:40], [f["familyName"] for f in fonts]))
+    cdp.detach()
+    return found

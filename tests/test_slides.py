@@ -28,8 +28,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from d2l_extras.profiles import settings_table
 from d2l_extras.sections import NOTEBOOKS, SECTIONS
-from slides_helpers import (FIT_ZOOMS_JS, ROOT, VISIBLE_TEXTS_JS, DeckPage, build, launch_browser, need_browser,
-                            other_language_strings)
+from slides_helpers import (FIT_ZOOMS_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
+                            launch_browser, need_browser, other_language_strings, vietnamese_output_fonts)
 
 LANGS = ("vi", "en")
 FIXTURE_NAME = "99_slides_fixture"
@@ -99,6 +99,16 @@ def deck_cells(nb, lang):
     """The cells a `lang` deck keeps (exercises' solutions are left out; --solutions is not tested here)."""
     hidden = {f"lang-{o}" for o in LANGS if o != lang} | {"ci", "solutions"}
     return [c for c in nb.cells if not hidden & set(c.metadata.get("tags", []))]
+
+
+def printed_text(output):
+    """What an output shows in a <pre>: a stream's text, or HTML's <pre> blocks."""
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+        return text if isinstance(text, str) else "".join(text)
+    html = (output.get("data") or {}).get("text/html", "")
+    html = html if isinstance(html, str) else "".join(html)
+    return " ".join(re.findall(r"<pre[^>]*>(.*?)</pre>", html, re.S))
 
 
 def expected_slides(nb, lang):
@@ -333,6 +343,18 @@ def test_deck(built, browser, deck_id):
         notes = sum((c.metadata.get("slideshow") or {}).get("slide_type") == "notes"
                     for c in deck_cells(nb, lang) if f"lang-{lang}" in c.metadata.get("tags", []))
         assert page.locator("aside.notes").count() == notes
+
+        # Vietnamese outputs are drawn with the deck's code font, which has the stacked letters
+        # (Linux's DejaVu Sans Mono has not: "Số´phép"); a Vietnamese deck whose notebook prints
+        # Vietnamese must show some.
+        if lang == "vi":
+            drawn = vietnamese_output_fonts(d)
+            prints_vietnamese = any(VIETNAMESE_LETTER.search(printed_text(o)) for c in deck_cells(nb, lang)
+                                    if c.cell_type == "code" for o in c.get("outputs", []))
+            if prints_vietnamese:
+                assert drawn, "no Vietnamese output found on the deck's slides"
+            for slide, text, fonts in drawn:
+                assert fonts == ["Noto Sans Mono"], f"slide {slide + 1}: {text!r} drawn with {fonts}"
 
         # Formulas are typeset (MathJax SVG), no TeX source or error left.
         has_math = any("$" in c.source for c in deck_cells(nb, lang) if c.cell_type == "markdown")
