@@ -53,6 +53,39 @@ LANGS = ("vi", "en")
 LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 
+# The code and output font of the decks and of RISE (slides/present.py). Linux's DejaVu Sans
+# Mono has no precomposed stacked Vietnamese letters (ố, ẫ, ỗ): Chromium then draws the base
+# letter with a loose accent beside it ("Số´phép"), so Vietnamese outputs read wrongly.
+# Noto Sans Mono has them; its Latin, Latin Extended and Vietnamese subsets (fontsource's
+# files and unicode ranges) cover every output the course prints.
+CODE_FONT = "Noto Sans Mono"
+CODE_FONT_PACKAGE = "@fontsource/noto-sans-mono"
+CODE_FONT_STACK = f"'{CODE_FONT}', 'DejaVu Sans Mono', Menlo, Consolas, monospace"
+CODE_FONT_SUBSETS = {
+    "latin": "U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,"
+             "U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD",
+    "latin-ext": "U+0100-02BA,U+02BD-02C5,U+02C7-02CC,U+02CE-02D7,U+02DD-02FF,U+0304,U+0308,U+0329,"
+                 "U+1D00-1DBF,U+1E00-1E9F,U+1EF2-1EFF,U+2020,U+20A0-20AB,U+20AD-20C0,U+2113,U+2C60-2C7F,U+A720-A7FF",
+    "vietnamese": "U+0102-0103,U+0110-0111,U+0128-0129,U+0168-0169,U+01A0-01A1,U+01AF-01B0,U+0300-0301,"
+                  "U+0303-0304,U+0308-0309,U+0323,U+0329,U+1EA0-1EF9,U+20AB",
+}
+CODE_FONT_WEIGHTS = (400, 700)
+CODE_FONT_FILES = [f"noto-sans-mono-{subset}-{weight}-normal.woff2"
+                   for subset in CODE_FONT_SUBSETS for weight in CODE_FONT_WEIGHTS]
+
+
+def code_font_css(url_prefix, selector):
+    """CSS that sets code and outputs under ``selector`` in the code font, whose files are at
+    ``url_prefix`` (relative to the stylesheet): @font-face rules, then the font variables of
+    JupyterLab (--jp-code-font-family) and reveal.js (--r-code-font)."""
+    faces = [f"@font-face {{ font-family: '{CODE_FONT}'; font-style: normal; font-weight: {weight}; "
+             f"font-display: block;\n  src: url({url_prefix}noto-sans-mono-{subset}-{weight}-normal.woff2) "
+             f"format('woff2');\n  unicode-range: {ranges}; }}"
+             for subset, ranges in CODE_FONT_SUBSETS.items() for weight in CODE_FONT_WEIGHTS]
+    return "\n".join(faces + [f"{selector} {{ --jp-code-font-family: {CODE_FONT_STACK};\n"
+                               f"  --r-code-font: var(--jp-code-font-family); }}"]) + "\n"
+
+
 # npm packages copied into vendor/: name -> (version, sha512 integrity of the tarball,
 # {path in the package: path under vendor/<name>/}).  Paths ending in "/" are folders.
 VENDOR = {
@@ -68,15 +101,10 @@ VENDOR = {
     "mathjax": ("3.2.2",
                 "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
                 {"es5/tex-svg-full.js": "tex-svg-full.js", "LICENSE": "LICENSE"}),
-    # The code and output font. Linux's DejaVu Sans Mono has no precomposed stacked Vietnamese
-    # letters (ố, ẫ, ỗ): Chromium then draws the base letter and a loose accent in a cell of its
-    # own ("Số´phép"), so the Vietnamese decks' outputs read wrongly. Noto Sans Mono has them.
-    "@fontsource/noto-sans-mono": (
+    CODE_FONT_PACKAGE: (
         "5.3.0",
         "sha512-DPZ+/Ng9HP5UKiALCKtoeGfA7zJzEjHFB/18OU/c3+4I9zZ3eMVAuFZb0SqzT89Yj7KNhJFYnYjyDaVKhdRuUg==",
-        {**{f"files/noto-sans-mono-{subset}-{weight}-normal.woff2": f"noto-sans-mono-{subset}-{weight}-normal.woff2"
-            for subset in ("latin", "latin-ext", "vietnamese") for weight in (400, 700)},
-         "LICENSE": "LICENSE"}),
+        {**{f"files/{name}": name for name in CODE_FONT_FILES}, "LICENSE": "LICENSE"}),
 }
 # Where decks (in <out>/<lang>/) find them.
 VENDOR_URLS = {
@@ -245,7 +273,8 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None, solutions=False)
     keep_language(nb, lang)  # the course's outputs come once per language, marked {"lang": ..}
     exporter = exporter or make_exporter(lang, solutions)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)}})
+        nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)},
+                       "code_font_css": code_font_css(f"../vendor/{CODE_FONT_PACKAGE}/", ".reveal")})
     target = out / lang / f"{path.stem}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")

@@ -6,7 +6,8 @@ Writes ``<out>/<lang>/<stem>.ipynb`` for every notebook of the course (d2l_extra
 and each language: the same cells as that language's deck (the other language's cells, the
 `ci` cells and, unless --solutions, the exercises' solutions removed), the outputs of the
 committed run in that language only, and RISE set to the decks' slide size (1280×720, with a
-scroll bar for long outputs). Open one with `make lab` (or `make present`, which builds and
+scroll bar for long outputs), with ``rise.css`` and ``fonts/`` beside them: the code font that
+the decks use, which has the stacked Vietnamese letters. Open one with `make lab` (or `make present`, which builds and
 opens the folder) and *View → Render Slideshow* (Alt+R); in RISE, T opens the speaker view.
 """
 import argparse
@@ -49,11 +50,29 @@ def present_notebook(nb, lang, solutions=False):
     return nb
 
 
+def write_code_font(folder):
+    """RISE's stylesheet for the notebooks of ``folder`` (``rise.css``, which RISE in JupyterLab
+    loads from the notebook's folder) and the code font's files beside it (``fonts/``): outputs in
+    Vietnamese would otherwise be drawn with DejaVu Sans Mono on Linux, which has no stacked
+    Vietnamese letters (see slides/build.py, CODE_FONT)."""
+    import shutil
+
+    cache = deck.ensure_vendor(deck.HERE / "vendor") / deck.CODE_FONT_PACKAGE
+    fonts = Path(folder) / "fonts"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for name in deck.CODE_FONT_FILES + ["LICENSE"]:
+        shutil.copyfile(cache / name, fonts / name)
+    (Path(folder) / "rise.css").write_text(
+        "/* Written by slides/present.py: the course's code font in RISE. */\n"
+        + deck.code_font_css("fonts/", "body.rise-enabled"), encoding="utf-8")
+
+
 def build_present(notebooks, out, langs=deck.LANGS, solutions=False):
     import nbformat
 
     written = []
     for lang in langs:
+        write_code_font(Path(out) / lang)
         for path in notebooks:
             nb = present_notebook(json.loads(Path(path).read_text(encoding="utf-8")), lang, solutions)
             target = Path(out) / lang / Path(path).name

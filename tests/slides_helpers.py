@@ -145,13 +145,30 @@ def other_language_strings(texts, lang):
     return found
 
 
-def vietnamese_output_fonts(deck, max_slides=3):
-    """The fonts Chromium really drew the deck's Vietnamese outputs with (DevTools'
-    CSS.getPlatformFontsForNode), on the first ``max_slides`` slides that have one:
-    a list of (slide index, first 40 characters, [font family, ...]) per output <pre>.
+def fonts_drawn(page, selector):
+    """The fonts Chromium really drew each element matching ``selector`` with (DevTools'
+    CSS.getPlatformFontsForNode): a list of (text, [font family, ...]). Only laid-out, shown
+    elements report fonts. A font without a letter's precomposed glyph is still reported when it
+    draws the letter in pieces (DejaVu Sans Mono's "ố" is o, ˆ and ´)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        found = []
+        for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+            html = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            found.append((re.sub(r"<[^>]+>|\s+", " ", html).strip(), [f["familyName"] for f in fonts]))
+        return found
+    finally:
+        cdp.detach()
 
-    Only laid-out nodes report fonts, so each slide is shown first. A font without the stacked
-    Vietnamese letters (ố, ẫ) is reported by name, as it draws the text (in pieces)."""
+
+def vietnamese_output_fonts(deck, max_slides=3):
+    """The fonts the deck's Vietnamese outputs were drawn with (``fonts_drawn``), on the first
+    ``max_slides`` slides that have one: a list of (slide index, first 40 characters, [family, ...])
+    per output <pre>. Each slide is shown first, with its fragments, so that it is laid out."""
     page = deck.page
     slides = page.evaluate("""(pattern) => {
       const re = new RegExp(pattern, 'i');
@@ -165,20 +182,11 @@ def vietnamese_output_fonts(deck, max_slides=3):
       });
       return out;
     }""", VIETNAMESE_LETTER.pattern)
-    cdp = deck.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
     found = []
     for n, h, v in slides[:max_slides]:
         page.evaluate(f"Reveal.slide({h}, {v}, 999)")  # every fragment shown: hidden text is not drawn
         page.wait_for_timeout(100)
-        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-        selector = ".reveal .slides section.present:not(.stack) .jp-OutputArea-output pre"
-        for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
-            text = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
-            if not VIETNAMESE_LETTER.search(text):
-                continue
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-            found.append((n, re.sub(r"<[^>]+>|\s+", " ", text).strip()[:40], [f["familyName"] for f in fonts]))
-    cdp.detach()
+        for text, fonts in fonts_drawn(page, ".reveal .slides section.present:not(.stack) .jp-OutputArea-output pre"):
+            if VIETNAMESE_LETTER.search(text):
+                found.append((n, text[:40], fonts))
     return found

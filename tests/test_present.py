@@ -15,13 +15,14 @@ import pytest
 
 from d2l_extras.sections import notebook_paths
 from servers import free_port, start_lab, stop
-from slides_helpers import load_script, need_browser
+from slides_helpers import fonts_drawn, load_build, load_script, need_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 
 
 present = load_script("slides/present.py", "slides_present")
+CODE_FONT = load_build().CODE_FONT
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +149,11 @@ def run_first_cells(page, port, token, name, titles, lang, other):
                 page.wait_for_timeout(1000)
                 assert theirs not in page.evaluate("() => document.querySelector('.reveal').innerText"), \
                     f"the {other} line is shown in the {lang} slideshow"
+                # Drawn with the course's code font (rise.css beside the notebook), which has the
+                # stacked Vietnamese letters; Linux's DejaVu Sans Mono draws "cấu" as a, ˆ and ´.
+                drawn = [fonts for text, fonts in fonts_drawn(page, ".reveal .jp-OutputArea-output pre")
+                         if mine in text]
+                assert drawn and all(fonts == [CODE_FONT] for fonts in drawn), drawn
             if ran == 2:
                 break
         else:
