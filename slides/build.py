@@ -274,6 +274,7 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None, solutions=False)
     exporter = exporter or make_exporter(lang, solutions)
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)},
+                       "code_font": CODE_FONT,
                        "code_font_css": code_font_css(f"../vendor/{CODE_FONT_PACKAGE}/", ".reveal")})
     target = out / lang / f"{path.stem}.html"
     target.parent.mkdir(parents=True, exist_ok=True)

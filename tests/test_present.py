@@ -15,14 +15,14 @@ import pytest
 
 from d2l_extras.sections import notebook_paths
 from servers import free_port, start_lab, stop
-from slides_helpers import fonts_drawn, load_build, load_script, need_browser
+from slides_helpers import build, fonts_drawn, load_script, need_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 
 
 present = load_script("slides/present.py", "slides_present")
-CODE_FONT = load_build().CODE_FONT
+CODE_FONT = build.CODE_FONT
 
 
 @pytest.fixture(scope="module")
