@@ -50,7 +50,7 @@ def get_settings(section, profile=None, **overrides):
 class SettingsTable(ShownPerLanguage):
     """The book's settings beside this run's, shown as a Markdown table in notebooks."""
 
-    COLUMNS = (("lr", "lr"), ("lr_schedule", "lr schedule"), ("initializer", "init"),
+    COLUMNS = (("lr", "lr"), ("momentum", "momentum"), ("lr_schedule", "lr schedule"), ("initializer", "init"),
                ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
                ("subset", "train images"), ("test_subset", "test images"))
 
@@ -68,7 +68,9 @@ class SettingsTable(ShownPerLanguage):
             if key == "lr_schedule":
                 return text(value or "constant", lang)
             if key == "initializer":
-                return {"he": "He"}.get(value, "Xavier")
+                return {"he": "He", "data": text("He + data", lang)}.get(value, "Xavier")
+            if key == "momentum":
+                return number(value or 0, "g", lang)  # None: plain SGD
             return number(value, "g", lang)
 
         return [cell(k) for k, _ in self.COLUMNS]

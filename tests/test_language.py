@@ -84,8 +84,8 @@ def test_settings_table_in_each_language():
 
     table = settings_table("resnet", "cpu")
     vi, en = table.markdown("vi"), table.markdown("en")
-    assert en.startswith("| profile | lr | lr schedule |") and "book (full)" in en
-    assert vi.startswith("| cấu hình | tốc độ học | định thời tốc độ học |") and "sách (full)" in vi
+    assert en.startswith("| profile | lr | momentum | lr schedule |") and "book (full)" in en
+    assert vi.startswith("| cấu hình | tốc độ học | động lượng | định thời tốc độ học |") and "sách (full)" in vi
     for word in ("profile", "schedule", "book", "train images", "this run"):
         assert word not in vi
     assert "60.000" in vi and "60,000" in en
@@ -222,6 +222,7 @@ def test_the_settings_overview_has_a_row_per_section_in_each_language():
     overview = dx.settings_overview("cpu")
     vi, en = overview.markdown("vi"), overview.markdown("en")
     assert len(vi.splitlines()) == len(en.splitlines()) == 2 + len(dx.SECTIONS)
-    assert "| VGG-11 (tỷ lệ 4) | 0,1 | cosin |" in vi and "| VGG-11 (ratio 4) | 0.1 | cosine |" in en
+    assert "| VGG-11 (tỷ lệ 4) | 0,01 | 0,9 | cosin |" in vi and "| VGG-11 (ratio 4) | 0.01 | 0.9 | cosine |" in en
+    assert "| NiN | 0,005 | 0,9 | khởi động + cosin | He + dữ liệu |" in vi and "| NiN | 0.005 | 0.9 | warmup-cosine | He + data |" in en
     assert "khởi động + cosin" in vi and "warmup-cosine" not in vi
     assert repr(overview) == en

@@ -52,10 +52,39 @@ def test_overrides_and_input_size_limit():
 def test_table_shows_book_and_this_run():
     table = settings_table("resnet", "cpu")
     md = table._repr_markdown_()
-    assert "| book (full) | 0.05 | constant | Xavier | 10 | 256 | 96 | 60,000 | 10,000 |" in md
+    assert "| book (full) | 0.05 | 0 | constant | Xavier | 10 | 256 | 96 | 60,000 | 10,000 |" in md
     assert "cpu (this run)" in md and "CPU:" in md
     vi = table.markdown("vi")
-    assert "| sách (full) | 0,05 | không đổi | Xavier | 10 | 256 | 96 | 60.000 | 10.000 |" in vi
+    assert "| sách (full) | 0,05 | 0 | không đổi | Xavier | 10 | 256 | 96 | 60.000 | 10.000 |" in vi
     assert "cpu (lần chạy này)" in vi and "CPU: ảnh 32×32" in vi and "instead of" not in vi
     assert "this run uses the book's settings" in repr(settings_table("resnet", "full")).lower()
     assert profiles.PROFILES == ("quick", "cpu", "full")
+
+
+def test_momentum_setting_reaches_the_optimizer():
+    from d2l_extras import training
+    from d2l_extras.sections import Settings
+
+    def optimizer(settings):
+        recipe = settings.recipe
+        return training.make_optimizer(recipe.optimizer, dict(recipe.optimizer_params or {}, learning_rate=settings.lr))
+
+    assert optimizer(Settings(0.1, 1, 32, 28, momentum=0.9)).momentum == 0.9
+    assert optimizer(Settings(0.1, 1, 32, 28)).momentum == 0  # None: plain SGD, as in the book
+    book = get_settings("alexnet", "full")
+    assert book.momentum is None and book.recipe.optimizer_params is None
+    # The checkpoint's identity describes the recipe: a run with momentum never resumes one without.
+    assert Settings(0.1, 1, 32, 28, momentum=0.9).recipe.describe() != Settings(0.1, 1, 32, 28).recipe.describe()
+    for bad in (1.0, -0.1, "0.9"):
+        with pytest.raises(ValueError, match="momentum must be None or a number in"):
+            get_settings("alexnet", "cpu", momentum=bad)
+
+
+def test_table_shows_momentum_per_language():
+    rows = {lang: settings_table("resnet", "cpu").markdown(lang).splitlines() for lang in ("en", "vi")}
+    assert "| profile | lr | momentum |" in rows["en"][0] and "| cấu hình | tốc độ học | động lượng |" in rows["vi"][0]
+    momentum_of = {name: get_settings(name, "cpu").momentum for name in SECTIONS}
+    with_momentum = [name for name, m in momentum_of.items() if m]
+    for name in with_momentum:
+        cells = settings_table(name, "cpu").markdown("vi").splitlines()[3].split(" | ")
+        assert cells[2] == f"{momentum_of[name]:g}".replace(".", ","), cells
