@@ -13,7 +13,6 @@ from .data import (DatasetError, TEXT_LABELS, ArrayLoader, get_fashion_mnist_lab
                    load_data_fashion_mnist, read_fashion_mnist)
 from .device import describe_devices, get_devices, num_gpus, try_all_gpus, try_gpu
 from .display import Display, LivePlot, ProgressBar, use_inline_figures
-from .initializers import normalize_units
 from .language import frame, say, table
 from .profiles import PROFILES, Settings, get_profile, get_settings, say_run, settings_overview, settings_table
 from .recipe import Recipe
@@ -29,7 +28,7 @@ __all__ = [
     "DatasetError", "TEXT_LABELS", "ArrayLoader", "get_fashion_mnist_labels",
     "load_data_fashion_mnist", "read_fashion_mnist",
     "describe_devices", "get_devices", "num_gpus", "try_all_gpus", "try_gpu",
-    "Display", "LivePlot", "ProgressBar", "normalize_units", "frame", "say", "say_run", "table",
+    "Display", "LivePlot", "ProgressBar", "frame", "say", "say_run", "table",
     "PROFILES", "Settings", "get_profile", "get_settings", "settings_overview", "settings_table", "Recipe", "NOTEBOOKS", "SECTIONS",
     "book_comparison", "build_dir", "load_results", "save_result",
     "LayerSummary", "count_parameters", "layer_summary",

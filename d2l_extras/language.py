@@ -38,7 +38,6 @@ VI = {
     "lr schedule": "định thời tốc độ học",
     "momentum": "động lượng",
     "init": "khởi tạo",
-    "He + data": "He + dữ liệu",
     "epochs": "số epoch",
     "batch": "batch",
     "resize": "kích thước ảnh",

@@ -68,7 +68,7 @@ class SettingsTable(ShownPerLanguage):
             if key == "lr_schedule":
                 return text(value or "constant", lang)
             if key == "initializer":
-                return {"he": "He", "data": text("He + data", lang)}.get(value, "Xavier")
+                return {"he": "He"}.get(value, "Xavier")
             if key == "momentum":
                 return number(value or 0, "g", lang)  # None: plain SGD
             return number(value, "g", lang)

@@ -9,7 +9,7 @@ from typing import Optional
 __all__ = ["LR_SCHEDULES", "INITIALIZERS", "Recipe", "check_choice"]
 
 LR_SCHEDULES = (None, "cosine", "warmup-cosine")  # None: a constant learning rate, as in the book
-INITIALIZERS = (None, "xavier", "he", "data")  # None: Xavier, as in the book; "data": see initializers.py
+INITIALIZERS = (None, "xavier", "he")  # None: Xavier, as in the book
 
 
 def check_choice(what, value, choices):
@@ -24,9 +24,8 @@ class Recipe:
 
     optimizer, optimizer_params : passed to ``gluon.Trainer`` (``learning_rate`` comes from lr)
     lr_schedule : None (constant), 'cosine' or 'warmup-cosine' (see ``training.lr_scheduler``)
-    initializer : None or 'xavier' (the book's), 'he', 'data' (He, then every unit scaled on
-        the first training batch: ``initializers.normalize_units``), an
-        ``mxnet.init.Initializer``, or False to keep the network's current parameters
+    initializer : None or 'xavier' (the book's), 'he', an ``mxnet.init.Initializer``, or
+        False to keep the network's current parameters
     loss : a ``gluon.loss.Loss``; None is softmax cross-entropy
     hybridize : hybridize the network's HybridBlocks for speed
     seed : seeds initialization, dropout and the shuffling of each epoch

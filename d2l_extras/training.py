@@ -17,7 +17,6 @@ from mxnet import autograd, gluon, init
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
-from .initializers import normalize_units
 from .language import ShownPerLanguage
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
 
@@ -154,18 +153,16 @@ def lr_scheduler(lr_schedule, lr, num_updates):
 
 
 def make_initializer(name):
-    """The initializer called ``name``: None or 'xavier' (the book's), 'he', or 'data'.
+    """The initializer called ``name``: None or 'xavier' (the book's), or 'he'.
 
     'he' (He et al., 2015) draws weights with variance 2 / fan_in, which keeps the size of
     ReLU activations from layer to layer. The book's Xavier ('avg' of fan_in and fan_out,
     uniform) shrinks them wherever a layer has many more outputs than inputs, as in AlexNet's
     and NiN's 11×11 first layer: deep ReLU networks without batch normalization then start
     with almost-zero outputs and sit on a plateau at ln 10 before they learn.
-    'data' draws as 'he'; ``fit`` then scales every unit on the first training batch
-    (``initializers.normalize_units``), so that none starts dead behind its ReLU.
     """
     check_choice("initializer", name, INITIALIZERS)
-    if name in ("he", "data"):
+    if name == "he":
         return init.Xavier(rnd_type="gaussian", factor_type="in", magnitude=2)
     return init.Xavier()
 
@@ -256,16 +253,13 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
         if not isinstance(initializer, init.Initializer):
             initializer = make_initializer(initializer)
         net.initialize(initializer, ctx=parallel.devices, force_reinit=True)
-    X0, y0 = next(iter(train_iter))
-    with warnings.catch_warnings():
-        # The slides build nets with nn.Sequential; Gluon's advice to use
-        # HybridSequential is noise here, the HybridBlocks inside are hybridized.
-        warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
-        if recipe.initializer == "data":
-            net.hybridize(False)  # the hooks that read pre-activations do not run inside a graph
-            normalize_units(net, X0.as_in_ctx(parallel.devices[0]))
-        if recipe.hybridize:
+    if recipe.hybridize:
+        with warnings.catch_warnings():
+            # The slides build nets with nn.Sequential; Gluon's advice to use
+            # HybridSequential is noise here, the HybridBlocks inside are hybridized.
+            warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
             net.hybridize()
+    X0, y0 = next(iter(train_iter))
     net(X0[:1].as_in_ctx(parallel.devices[0]))  # complete deferred shapes (prediction mode: no side effects)
     if automatic:
         # The main job (d2l_extras.runner) sets D2L_CHECKPOINT_DIR so that a killed run
