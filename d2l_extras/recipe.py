@@ -10,6 +10,7 @@ __all__ = ["LR_SCHEDULES", "INITIALIZERS", "Recipe", "check_choice"]
 
 LR_SCHEDULES = (None, "cosine", "warmup-cosine")  # None: a constant learning rate, as in the book
 INITIALIZERS = (None, "xavier", "he")  # None: Xavier, as in the book
+_NAMED_WHEN_SET = ("revive_dead_classes",)  # fields added later, described only when set
 
 
 def check_choice(what, value, choices):
@@ -29,6 +30,9 @@ class Recipe:
     loss : a ``gluon.loss.Loss``; None is softmax cross-entropy
     hybridize : hybridize the network's HybridBlocks for speed
     seed : seeds initialization, dropout and the shuffling of each epoch
+    revive_dead_classes : every 100 updates, re-draw the last layer's weights of any class
+        whose average output fell under a tenth of the average class's (a ReLU class map that
+        died or went dormant, as NiN's can; see ``d2l_extras.revive``)
     """
 
     optimizer: str = "sgd"
@@ -38,6 +42,7 @@ class Recipe:
     loss: object = None
     hybridize: bool = True
     seed: int = 0
+    revive_dead_classes: bool = False
 
     def __post_init__(self):
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
@@ -49,6 +54,8 @@ class Recipe:
         out = {}
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
+            if name in _NAMED_WHEN_SET and not value:
+                continue  # so that the checkpoints of trainings made before it keep their identity
             ok = value is None or isinstance(value, (str, int, float, bool, dict))
             out[name] = value if ok else f"{type(value).__name__}: {value!r}"
         return out

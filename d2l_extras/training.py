@@ -19,6 +19,7 @@ from .device import describe_devices, get_devices
 from .display import resolve_display
 from .language import ShownPerLanguage
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
+from .revive import DeadClassReviver
 
 __all__ = ["TrainingDivergedError", "History", "Parallel", "Recipe", "set_seed", "evaluate_accuracy",
            "lr_scheduler", "make_initializer", "make_optimizer", "PerParameterSGD", "training_identity", "fit"]
@@ -290,6 +291,11 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
     display.on_train_begin({"num_epochs": num_epochs, "num_batches": len(train_iter),
                             "start_epoch": start_epoch, "devices": parallel.devices, "history": history})
     step = _Step(net, loss, trainer, parallel, display, recipe.seed, lr)
+    if recipe.revive_dead_classes:
+        if parallel.distributed:
+            raise ValueError("revive_dead_classes is not supported with a distributed kvstore (the weights "
+                             "live on the servers)")
+        step.reviver = DeadClassReviver(net, recipe.seed)
     for epoch in range(start_epoch, num_epochs):
         record = _train_epoch(step, train_iter, epoch)
         record["test_acc"] = evaluate_accuracy(net, test_iter, parallel.devices)
@@ -485,6 +491,7 @@ class _Step:
     def __init__(self, net, loss, trainer, parallel, display, seed, lr):
         self.net, self.loss, self.trainer, self.parallel = net, loss, trainer, parallel
         self.display, self.seed, self.lr = display, seed, lr
+        self.reviver = None  # a revive.DeadClassReviver when the recipe asks for one
 
 
 def _train_epoch(step, train_iter, epoch):
@@ -494,6 +501,8 @@ def _train_epoch(step, train_iter, epoch):
     mx.random.seed(step.seed * 1000 + epoch + 1)
     if hasattr(train_iter, "set_epoch"):
         train_iter.set_epoch(epoch)
+    if step.reviver:
+        step.reviver.start_epoch(epoch)
     loss_sum, correct, count = 0.0, 0.0, 0
     pending = None  # the previous batch's metrics, read one batch late to keep the engine busy
     start = time.perf_counter()
@@ -515,6 +524,8 @@ def _train_epoch(step, train_iter, epoch):
         for l in losses:
             l.backward()
         step.trainer.step(y.shape[0] * parallel.step_scale)
+        if step.reviver:
+            step.reviver.observe(y_hats)
         current = ([l.sum() for l in losses], [_correct(a, b) for a, b in zip(y_hats, ys)], y.shape[0])
         if pending is not None:
             loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, step.lr)
@@ -524,8 +535,11 @@ def _train_epoch(step, train_iter, epoch):
     loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, last, step.lr)
     seconds = time.perf_counter() - start
     display.on_batch_end(epoch, last, {"train_loss": loss_sum / count, "train_acc": correct / count})
-    return {"epoch": epoch + 1, "train_loss": loss_sum / count, "train_acc": correct / count,
-            "train_examples": count, "train_seconds": seconds, "examples_per_sec": count / seconds}
+    record = {"epoch": epoch + 1, "train_loss": loss_sum / count, "train_acc": correct / count,
+              "train_examples": count, "train_seconds": seconds, "examples_per_sec": count / seconds}
+    if step.reviver:
+        record["revived_classes"] = step.reviver.revived
+    return record
 
 
 def _accumulate(pending, loss_sum, correct, count, epoch, batch, lr):
