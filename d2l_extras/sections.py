@@ -32,18 +32,22 @@ class Settings:
     lr_schedule: Optional[str] = None  # None (constant), "cosine" or "warmup-cosine" (training.lr_scheduler)
     initializer: Optional[str] = None  # None (Xavier) or "he" (see training.make_initializer)
     momentum: Optional[float] = None   # SGD momentum; None: plain SGD, as in the book
+    revive_dead_classes: bool = False  # re-draw a class map found dead (see d2l_extras.revive)
 
     def __post_init__(self):
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_choice("initializer", self.initializer, INITIALIZERS)
         if self.momentum is not None and not (isinstance(self.momentum, (int, float)) and 0 <= self.momentum < 1):
             raise ValueError(f"momentum must be None or a number in [0, 1), got {self.momentum!r}")
+        if not isinstance(self.revive_dead_classes, bool):
+            raise ValueError(f"revive_dead_classes must be True or False, got {self.revive_dead_classes!r}")
 
     @property
     def recipe(self):
         """The training choices of these settings, for ``fit(..., recipe=s.recipe)``."""
         params = {"momentum": self.momentum} if self.momentum else None
-        return Recipe(lr_schedule=self.lr_schedule, initializer=self.initializer, optimizer_params=params)
+        return Recipe(lr_schedule=self.lr_schedule, initializer=self.initializer, optimizer_params=params,
+                      revive_dead_classes=self.revive_dead_classes)
 
     def replace(self, **changes):
         """A copy with ``changes`` (unknown names are an error that lists the known ones)."""
@@ -161,19 +165,29 @@ SECTIONS = {
                    "starting plateau for hundreds of updates)",
                    "CI: ảnh 68×68, 25.600 ảnh, batch 64 (400 lần cập nhật: NiN ở lại vùng bằng phẳng "
                    "ban đầu trong hàng trăm lần cập nhật)"),
-         "cpu": (Settings(0.005, 4, 64, 68, lr_schedule="warmup-cosine", initializer="he", momentum=0.9),
+         "cpu": (Settings(0.005, 4, 64, 68, lr_schedule="warmup-cosine", initializer="he", momentum=0.9,
+                          revive_dead_classes=True),
                  "CPU: 68×68 instead of 224×224, batch 64, 4 epochs. SGD with momentum 0.9 and lr 0.005 (on "
-                 "average the step of plain SGD at lr 0.05; seed 0: test accuracy 0.890 against 0.880 with "
-                 "plain SGD), raised from 0 over the first tenth of the updates (full steps at once can kill a "
-                 "ReLU class map for good), then decayed along a cosine. He initialization: with Xavier the "
+                 "average the step of plain SGD at lr 0.05; seed 0, before the re-drawing below: test accuracy "
+                 "0.890 against 0.880 with plain SGD), raised from 0 over the first tenth of the updates "
+                 "(full steps at once can kill a ReLU class map), then decayed along a cosine. He "
+                 "initialization: with Xavier the "
                  "activations shrink about 3× per NiN block, so the ReLU class maps start near 0 and the loss "
-                 "stays at ln 10 for epochs",
+                 "stays at ln 10 for epochs. Every 100 updates, a class map whose average output is under a "
+                 "tenth of the average map's is drawn again (`revive_dead_classes`, after ReDo): a dead or "
+                 "dormant ReLU map learns nothing and its class is never predicted (seed 1: test accuracy "
+                 "0.882 against 0.763 without; seed 2: 0.882 against 0.815)",
                  "CPU: ảnh 68×68 thay vì 224×224, batch 64, 4 epoch. SGD với động lượng 0,9 và tốc độ học "
-                 "0,005 (bước trung bình bằng bước của SGD thường với tốc độ học 0,05; hạt giống 0: độ chính "
-                 "xác kiểm tra 0,890 so với 0,880 với SGD thường), tăng dần từ 0 trong một phần mười số lần "
-                 "cập nhật đầu (bước đầy đủ ngay từ đầu có thể làm chết hẳn một ánh xạ lớp sau ReLU), rồi giảm "
+                 "0,005 (bước trung bình bằng bước của SGD thường với tốc độ học 0,05; hạt giống 0, trước khi "
+                 "có việc khởi tạo lại dưới đây: độ chính xác kiểm tra 0,890 so với 0,880 với SGD thường), "
+                 "tăng dần từ 0 trong một phần mười số lần cập nhật đầu (bước đầy đủ ngay từ đầu có thể làm chết một ánh xạ lớp sau ReLU), rồi giảm "
                  "theo cosin. Khởi tạo He: với Xavier các giá trị kích hoạt nhỏ đi khoảng 3 lần sau mỗi khối "
-                 "NiN, nên các ánh xạ lớp sau ReLU bắt đầu gần 0 và mất mát đứng ở ln 10 trong nhiều epoch")}),
+                 "NiN, nên các ánh xạ lớp sau ReLU bắt đầu gần 0 và mất mát đứng ở ln 10 trong nhiều epoch. "
+                 "Cứ sau 100 lần cập nhật, ánh xạ lớp nào có đầu ra trung bình dưới một phần mười mức trung "
+                 "bình của các ánh xạ sẽ được khởi tạo lại (`revive_dead_classes`, theo ReDo): ánh xạ sau ReLU "
+                 "đã chết hoặc gần như tắt thì không học được gì và lớp đó không bao giờ được dự đoán (hạt "
+                 "giống 1: độ chính xác kiểm tra 0,882 so với 0,763 khi không có; hạt giống 2: 0,882 so với "
+                 "0,815)")}),
     "googlenet": Section(
         "googlenet", "04_googlenet", "GoogLeNet", "GoogLeNet",
         {"googlenet": lambda m: m.googlenet()}, {"googlenet": 5_977_530},
