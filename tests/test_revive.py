@@ -125,3 +125,20 @@ def test_nins_cpu_settings_revive_and_say_so():
     assert "`revive_dead_classes`" in table.why("en") and "`revive_dead_classes`" in table.why("vi")
     with pytest.raises(ValueError, match="revive_dead_classes must be True or False"):
         dx.get_settings("nin", "cpu", revive_dead_classes="yes")
+
+
+def test_a_resumed_run_re_draws_as_the_uninterrupted_one(loaders, short_window, tmp_path):
+    train_iter, test_iter = loaders
+    recipe = dx.Recipe(initializer=False, revive_dead_classes=True, seed=2)
+
+    def run(epochs, folder, resume=False):
+        net = with_dead_map(test_iter)
+        h = dx.fit(net, train_iter, test_iter, epochs, 0.1, [mx.cpu()], display=None, recipe=recipe,
+                   checkpoint_dir=folder, resume=resume)
+        return net, h
+
+    whole, h_whole = run(2, tmp_path / "whole")
+    run(1, tmp_path / "parts")
+    resumed, h_resumed = run(2, tmp_path / "parts", resume=True)
+    assert [r["revived_classes"] for r in h_resumed.records] == [r["revived_classes"] for r in h_whole.records]
+    onp.testing.assert_array_equal(resumed[2].weight.data().asnumpy(), whole[2].weight.data().asnumpy())
