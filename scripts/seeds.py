@@ -43,8 +43,9 @@ def worker(section, seed, profile):
     start = time.perf_counter()
     history = dx.fit(get_model(section), train_iter, test_iter, s.num_epochs, s.lr, devices,
                      recipe=dataclasses.replace(s.recipe, seed=seed), display=None)
+    revived = [[r["epoch"], c] for r in history.records for c in r.get("revived_classes", [])]
     print(json.dumps({"section": section, "seed": seed, "test_acc": history.final["test_acc"],
-                      "seconds": time.perf_counter() - start, "devices": history.devices}))
+                      "seconds": time.perf_counter() - start, "devices": history.devices, "revived": revived}))
 
 
 def run(section, seed, args):
@@ -94,6 +95,10 @@ def main():
         failed += [] if ok else [section]
         cells = "".join(f"{r['test_acc']:>9.3f} ({r['seconds']:>4.0f} s)" for r in runs)
         print(f"{section:<11}{cells}{worst:>8.3f}  {'yes' if ok else 'NO'}", flush=True)
+        for r in runs:
+            if r.get("revived"):  # revive_dead_classes: which class maps were drawn again, and when
+                maps = ", ".join(f"class {c} (epoch {e})" for e, c in r["revived"])
+                print(f"{'':<11}seed {r['seed']}: class maps drawn again: {maps}", flush=True)
     print(f"test accuracy on the profile's test images (the {args.profile} profile's own), training time "
           f"of the whole fit call; every run in a fresh process.")
     if failed:
