@@ -15,8 +15,9 @@ whose average output, relative to their layer's, falls below a threshold.
 """
 import mxnet as mx
 import numpy as onp
-from mxnet import gluon
 from mxnet.gluon import nn
+
+from .summary import all_blocks
 
 __all__ = ["REVIVE_WINDOW", "REVIVE_THRESHOLD", "DeadClassReviver", "output_layer"]
 
@@ -32,15 +33,9 @@ REVIVE_THRESHOLD = 0.1
 def output_layer(net):
     """The last Dense or Conv2D layer of ``net``, in the order its blocks were added."""
     last = None
-
-    def visit(block):
-        nonlocal last
+    for block in all_blocks(net):
         if isinstance(block, (nn.Dense, nn.Conv2D)):
             last = block
-        for child in block._children.values():
-            visit(child() if callable(child) and not isinstance(child, gluon.Block) else child)
-
-    visit(net)
     if last is None:
         raise ValueError(f"revive_dead_classes needs a network whose last layer with weights is a Dense "
                          f"or Conv2D layer (one row per class); {type(net).__name__} has none")

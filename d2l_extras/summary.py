@@ -81,10 +81,12 @@ def _leaf_macs(block, output):
 
 
 
-def _all_blocks(block):
+def all_blocks(block):
+    """``block`` and every block inside it, depth first, in the order they were added."""
     yield block
     for child in block._children.values():
-        yield from _all_blocks(child)
+        # Gluon 2 keeps children as weak references; Gluon 1.x as the blocks themselves.
+        yield from all_blocks(child() if callable(child) and not isinstance(child, nn.Block) else child)
 
 
 def layer_summary(net, input_shape, device=None):
@@ -111,7 +113,7 @@ def layer_summary(net, input_shape, device=None):
                     "input_shape must be a tuple of positive integers, got {shape!r}", shape=input_shape)
     device = device or mx.cpu()
     layers = list(net) if isinstance(net, (nn.Sequential, nn.HybridSequential)) else [net]
-    blocks = list(_all_blocks(net))
+    blocks = list(all_blocks(net))
     ensure_initialized(net, device)
     active = {b: b._active for b in blocks if isinstance(b, nn.HybridBlock)}
     macs = [0]

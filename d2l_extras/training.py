@@ -372,9 +372,10 @@ def _digest_arrays(arrays):
 
 def _block_sources(net):
     """Source code of the classes of every block in ``net`` (where Python can find it)."""
-    seen, sources = set(), []
+    from .summary import all_blocks
 
-    def visit(block):
+    seen, sources = set(), []
+    for block in all_blocks(net):
         cls = type(block)
         if cls not in seen:
             seen.add(cls)
@@ -382,10 +383,6 @@ def _block_sources(net):
                 sources.append(inspect.getsource(cls))
             except (OSError, TypeError):  # classes typed into a notebook have no file
                 sources.append(f"{cls.__module__}.{cls.__qualname__}")
-        for child in block._children.values():
-            visit(child() if callable(child) and not isinstance(child, gluon.Block) else child)
-
-    visit(net)
     return sources
 
 
