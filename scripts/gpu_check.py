@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # mxnet_variant: what a GPU build of mxnet can run on
 
 from d2l_extras.sections import SECTIONS, notebook_paths  # noqa: E402
 
@@ -47,6 +48,23 @@ def gpu_names():
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
+def gpu_problem(gpus, capabilities):
+    """Why the GPU figures cannot be taken here (None when they can).
+
+    gpus: the GPUs MXNet sees; capabilities: (major, minor) of those nvidia-smi lists."""
+    from mxnet_variant import unusable_gpus_reason
+
+    reason = unusable_gpus_reason(capabilities)
+    if reason:
+        return (f"MXNet sees {gpus} GPU(s), but {reason}. No MXNet GPU figures can be taken on this machine"
+                + ("; pass --allow-cpu to check this script on the CPU." if gpus == 0 else "."))
+    if gpus == 0:
+        return ("MXNet sees no GPU (no NVIDIA GPU, no driver, or the CPU-only mxnet build). "
+                "Install the GPU build (README, 'GPU': pip install mxnet-cu117==1.9.1) on a machine with "
+                "an NVIDIA GPU, or pass --allow-cpu to check this script on the CPU.")
+    return None
+
+
 def main():
     published = [k for k, s in SECTIONS.items() if s.book_result is not None]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -59,12 +77,12 @@ def main():
     args = parser.parse_args()
 
     from d2l_extras.device import num_gpus
+    from mxnet_variant import gpu_compute_capabilities
 
     gpus = num_gpus()
-    if gpus == 0 and not args.allow_cpu:
-        sys.exit("gpu_check: MXNet sees no GPU (no NVIDIA GPU, no driver, or the CPU-only mxnet build). "
-                 "Install the GPU build (README, 'GPU': pip install mxnet-cu117==1.9.1) on a machine with "
-                 "an NVIDIA GPU, or pass --allow-cpu to check this script on the CPU.")
+    problem = gpu_problem(gpus, gpu_compute_capabilities())
+    if problem and not (gpus == 0 and args.allow_cpu):
+        sys.exit("gpu_check: " + problem)
     profile = "full" if gpus else "quick"
     print(f"GPUs seen by MXNet: {gpus}" + "".join(f"\n  {name}" for name in gpu_names()))
     if not gpus:

@@ -63,6 +63,18 @@ def test_the_gpu_check_without_a_gpu_says_what_to_install():
     assert "no GPU" in out.stderr and "mxnet-cu117" in out.stderr and "--allow-cpu" in out.stderr
 
 
+def test_the_gpu_check_stops_on_a_gpu_mxnet_has_no_code_for():
+    """Compute capability 9.0 (H100/H200): mxnet 1.9.1's GPU builds have no code for it."""
+    gpu_check = load_script("scripts/gpu_check.py", "gpu_check")
+    for gpus in (0, 1):  # the CPU build installed by set-up, or the GPU build forced
+        problem = gpu_check.gpu_problem(gpus, [(9, 0)])
+        assert "compute capability 9.0" in problem and "no kernel image" in problem
+        assert ("--allow-cpu" in problem) == (gpus == 0)
+    assert gpu_check.gpu_problem(1, [(8, 0)]) is None
+    assert gpu_check.gpu_problem(1, []) is None  # a driver that does not say: try
+    assert "mxnet-cu117" in gpu_check.gpu_problem(0, [])
+
+
 @pytest.mark.slow
 def test_the_gpu_check_runs_its_benchmark_and_compares_with_the_v100(tmp_path):
     """Its machinery, on the CPU (--allow-cpu: quick settings, LeNet-BN has no V100 figure, ResNet-18 has)."""

@@ -148,6 +148,66 @@ def test_gpu_wheel_choice(cuda, package):
     assert mxnet_variant.choose(cuda) == package
 
 
+@pytest.mark.parametrize("capabilities, package", [
+    ([], "mxnet-cu117"),  # a driver too old to say: nothing is assumed
+    ([(7, 5)], "mxnet-cu117"), ([(8, 0)], "mxnet-cu117"), ([(8, 9)], "mxnet-cu117"),  # T4, A100, L4
+    ([(9, 0)], "mxnet"), ([(12, 0)], "mxnet"), ([(3, 7)], "mxnet"),  # H100/H200, RTX 50, K80
+    ([(9, 0), (8, 0)], "mxnet-cu117"),  # one GPU that can run it is enough
+])
+def test_gpu_wheel_choice_follows_the_compute_capability(capabilities, package):
+    """mxnet 1.9.1's GPU builds hold machine code for sm_50/60/70/80/86 and no PTX."""
+    assert mxnet_variant.choose((13, 0), capabilities) == package
+    assert (mxnet_variant.unusable_gpus_reason(capabilities) is None) == (package != "mxnet")
+    assert mxnet_variant.choose(None, capabilities) == "mxnet"
+
+
+def fake_nvidia_smi(tmp_path, cuda, compute_cap):
+    """An nvidia-smi on PATH that answers the two questions set-up asks."""
+    tool = tmp_path / "bin" / "nvidia-smi"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\n"
+                    'case "$*" in *compute_cap*) printf "%s\\n" ' + " ".join(compute_cap) + " ;;\n"
+                    f'  *) echo "| NVIDIA-SMI 580.159.04   Driver Version: 580.159.04   CUDA Version: {cuda} |" ;;\n'
+                    "esac\n")
+    tool.chmod(0o755)
+    return dict(os.environ, PATH=f"{tool.parent}:{os.environ['PATH']}")
+
+
+def cuda11_loadable(name):
+    import ctypes
+
+    try:
+        ctypes.CDLL(name)
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("compute_cap, says", [
+    (["9.0"], "compute capability 9.0"),  # an H200: no code for it in any GPU build
+    (["8.0", "8.0"], "libcudart.so.11.0"),  # two A100s, but no CUDA 11 libraries on this machine
+])
+def test_setup_reads_the_gpus_compute_capability_and_libraries(tmp_path, compute_cap, says):
+    if cuda11_loadable("libcudart.so.11.0"):
+        pytest.skip("this machine has CUDA 11's runtime")
+    env = fake_nvidia_smi(tmp_path, "13.0", compute_cap)
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "mxnet_variant.py")], env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "mxnet"
+    assert says in out.stderr and "installing the CPU build" in out.stderr, out.stderr
+
+
+def test_the_gpu_build_is_chosen_where_its_gpus_and_libraries_are(monkeypatch):
+    monkeypatch.setattr(mxnet_variant, "driver_cuda_version", lambda: (12, 4))
+    monkeypatch.setattr(mxnet_variant, "gpu_compute_capabilities", lambda: [(7, 5)])
+    assert mxnet_variant.choose_for_this_machine(loadable=lambda name: True) == ("mxnet-cu117", None)
+    package, reason = mxnet_variant.choose_for_this_machine(loadable=lambda name: name != "libcudnn.so.8")
+    assert package == "mxnet" and "(libcudnn.so.8)" in reason and "LD_LIBRARY_PATH" in reason
+    monkeypatch.setattr(mxnet_variant, "driver_cuda_version", lambda: None)  # no driver: CPU, nothing to say
+    assert mxnet_variant.choose_for_this_machine(loadable=lambda name: pytest.fail("looked for CUDA")) == \
+        ("mxnet", None)
+
+
 def test_threads_use_the_cores_we_are_given_unless_the_user_chose():
     code = "import os, d2l_extras_boot; d2l_extras_boot.start(); print(os.environ['OMP_NUM_THREADS'])"
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
