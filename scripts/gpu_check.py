@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # mxnet_variant: what a GPU build of mxnet can run on
 
 from d2l_extras.sections import SECTIONS, notebook_paths  # noqa: E402
+from mxnet_variant import gpu_compute_capabilities, unusable_gpus_reason  # noqa: E402
 
 BUILD = ROOT / "build" / "gpu-check"
 
@@ -52,11 +53,10 @@ def gpu_problem(gpus, capabilities):
     """Why the GPU figures cannot be taken here (None when they can).
 
     gpus: the GPUs MXNet sees; capabilities: (major, minor) of those nvidia-smi lists."""
-    from mxnet_variant import unusable_gpus_reason
-
     reason = unusable_gpus_reason(capabilities)
     if reason:
-        return (f"MXNet sees {gpus} GPU(s), but {reason}. No MXNet GPU figures can be taken on this machine"
+        seen = "MXNet sees no GPU, and none can be used:" if gpus == 0 else f"MXNet sees {gpus} GPU(s), but"
+        return (f"{seen} {reason}. No MXNet GPU figures can be taken on this machine"
                 + ("; pass --allow-cpu to check this script on the CPU." if gpus == 0 else "."))
     if gpus == 0:
         return ("MXNet sees no GPU (no NVIDIA GPU, no driver, or the CPU-only mxnet build). "
@@ -77,7 +77,6 @@ def main():
     args = parser.parse_args()
 
     from d2l_extras.device import num_gpus
-    from mxnet_variant import gpu_compute_capabilities
 
     gpus = num_gpus()
     problem = gpu_problem(gpus, gpu_compute_capabilities())
