@@ -17,7 +17,6 @@ on the CPU with the ``quick`` profile (figures meaningless against a V100).
 """
 import argparse
 import csv
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -26,19 +25,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))  # mxnet_variant: what a GPU build of mxnet can run on
+sys.path.insert(0, str(ROOT / "scripts"))  # bench, and mxnet_variant: what a GPU build of mxnet can run on
 
 from d2l_extras.sections import SECTIONS, notebook_paths  # noqa: E402
 from mxnet_variant import gpu_compute_capabilities, unusable_gpus_reason  # noqa: E402
 
 BUILD = ROOT / "build" / "gpu-check"
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def gpu_names():
@@ -87,7 +79,7 @@ def main():
     if not gpus:
         print("no GPU: checking the machinery on the CPU with the quick profile; the V100 columns mean nothing here")
 
-    bench = load_bench()
+    import bench  # scripts/bench.py, beside this script
     bench_args = argparse.Namespace(profile=profile, test_subset=10000 if gpus else 500, epochs=1, repeat=1,
                                     timeout=3600, busy=False)
     print(f"\n1. benchmark, {profile} settings, one epoch per path")
