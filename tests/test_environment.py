@@ -173,22 +173,12 @@ def fake_nvidia_smi(tmp_path, cuda, compute_cap):
     return dict(os.environ, PATH=f"{tool.parent}:{os.environ['PATH']}")
 
 
-def cuda11_loadable(name):
-    import ctypes
-
-    try:
-        ctypes.CDLL(name)
-    except OSError:
-        return False
-    return True
-
-
 @pytest.mark.parametrize("compute_cap, says", [
     (["9.0"], "compute capability 9.0"),  # an H200: no code for it in any GPU build
     (["8.0", "8.0"], "libcudart.so.11.0"),  # two A100s, but no CUDA 11 libraries on this machine
 ])
 def test_setup_reads_the_gpus_compute_capability_and_libraries(tmp_path, compute_cap, says):
-    if cuda11_loadable("libcudart.so.11.0"):
+    if "libcudart.so.11.0" not in mxnet_variant.missing_cuda_libraries("mxnet-cu117"):
         pytest.skip("this machine has CUDA 11's runtime")
     env = fake_nvidia_smi(tmp_path, "13.0", compute_cap)
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "mxnet_variant.py")], env=env,
