@@ -24,7 +24,8 @@ import types
 import warnings
 
 __all__ = ["cores_available", "configure_threads", "restore_numpy_names",
-           "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package", "in_colab", "setup_colab"]
+           "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package", "mxnet_package_for_this_machine",
+           "in_colab", "setup_colab"]
 
 # name -> NumPy's documented replacement, as a description shown to the user
 NUMPY_REPLACEMENTS = {
@@ -214,20 +215,31 @@ def start():
 CUDA_WHEELS = [(10, 1), (10, 2), (11, 0), (11, 2), (11, 3), (11, 4), (11, 5), (11, 6), (11, 7)]
 
 
-def driver_cuda_version():
-    """(major, minor) of the CUDA version the NVIDIA driver supports, or None."""
-    import re
+def _nvidia_smi(*args):
+    """What ``nvidia-smi args`` prints, or None without the tool (no NVIDIA driver) or
+    when it fails."""
     import shutil
     import subprocess
 
     if shutil.which("nvidia-smi") is None:
         return None
     try:
-        out = subprocess.run(["nvidia-smi"], capture_output=True, text=True, timeout=20).stdout
+        return subprocess.run(["nvidia-smi", *args], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    match = re.search(r"CUDA Version:\s*(\d+)\.(\d+)", out)
+
+
+def driver_cuda_version():
+    """(major, minor) of the CUDA version the NVIDIA driver supports, or None."""
+    import re
+
+    match = re.search(r"CUDA Version:\s*(\d+)\.(\d+)", _nvidia_smi() or "")
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def gpu_names():
+    """The GPUs ``nvidia-smi -L`` lists, one line each (empty without the tool)."""
+    return [line for line in (_nvidia_smi("-L") or "").splitlines() if line.strip()]
 
 
 def mxnet_package(cuda=None):
@@ -235,6 +247,83 @@ def mxnet_package(cuda=None):
     the newest ``mxnet-cu1xx`` not newer than the driver's CUDA."""
     fitting = [v for v in CUDA_WHEELS if cuda is not None and v <= tuple(cuda)]
     return "mxnet" if not fitting else "mxnet-cu%d%d" % fitting[-1]
+
+
+# What the GPU builds of mxnet 1.9.1 need, read from libmxnet.so of mxnet-cu112 and -cu117
+# (docs/benchmarks.md, "GPU"): machine code for these compute capabilities and no PTX that a
+# newer chip's driver could compile (code built for X.Y runs on X.Z, Z >= Y: so 5.x to 8.x,
+# T4 to L4, and not Hopper or Blackwell); and CUDA 11 libraries they do not contain, which
+# come with a CUDA 11 toolkit, cuDNN 8 and NCCL 2, not with the driver.
+MXNET_GPU_ARCHS = [(5, 0), (6, 0), (7, 0), (8, 0), (8, 6)]
+CUDA11_LIBRARIES = ["libcudart.so.11.0", "libcublas.so.11", "libcufft.so.10", "libcurand.so.10",
+                    "libcusolver.so.11", "libcusparse.so.11", "libnvrtc.so.11.2", "libnvToolsExt.so.1",
+                    "libcudnn.so.8", "libnccl.so.2"]
+
+
+def gpu_compute_capabilities():
+    """(major, minor) of each GPU ``nvidia-smi`` lists; [] without the tool, or with a
+    driver too old to report it (then nothing is assumed)."""
+    import re
+
+    out = _nvidia_smi("--query-gpu=compute_cap", "--format=csv,noheader") or ""
+    return [(int(m.group(1)), int(m.group(2)))
+            for m in (re.fullmatch(r"\s*(\d+)\.(\d+)\s*", line) for line in out.splitlines()) if m]
+
+
+def gpu_code_runs_on(capability):
+    """True when mxnet 1.9.1's GPU builds carry machine code for a GPU of this capability."""
+    major, minor = capability
+    return any(major == a_major and minor >= a_minor for a_major, a_minor in MXNET_GPU_ARCHS)
+
+
+def unusable_gpus_reason(capabilities):
+    """Why no GPU listed can run mxnet 1.9.1's GPU builds (None when one of them can, or
+    when nothing is known about them)."""
+    if not capabilities or any(gpu_code_runs_on(c) for c in capabilities):
+        return None
+    shown = ", ".join("%d.%d" % c for c in sorted(set(capabilities)))
+    return ("this machine's NVIDIA GPU (compute capability %s) cannot run mxnet 1.9.1's GPU builds: "
+            "they carry code for compute capability 5.0 to 8.x only (e.g. T4, V100, A100, L4, RTX 30/40), "
+            "not for Hopper (H100, H200) or newer, and every GPU operator would fail with 'no kernel "
+            "image is available'" % shown)
+
+
+def missing_cuda_libraries(package, loadable=None):
+    """The CUDA 11 libraries a ``mxnet-cu11x`` build links to that this machine cannot load
+    ([] for the CPU build; the CUDA 10 builds' lists are not checked)."""
+    if not package.startswith("mxnet-cu11"):
+        return []
+    if loadable is None:
+        import ctypes
+
+        def loadable(name):
+            try:
+                ctypes.CDLL(name)  # the dynamic loader's own search, as libmxnet.so's will be
+            except OSError:
+                return False
+            return True
+    return [name for name in CUDA11_LIBRARIES if not loadable(name)]
+
+
+def choose_mxnet_package(cuda=None, capabilities=()):
+    """The package for a driver's CUDA version and its GPUs' compute capabilities."""
+    return "mxnet" if unusable_gpus_reason(capabilities) else mxnet_package(cuda)
+
+
+def mxnet_package_for_this_machine(loadable=None):
+    """(package, reason): the GPU build that this machine's driver, GPUs and CUDA libraries
+    can run, else ``mxnet`` (CPU), with the reason where a GPU build cannot be used (None
+    where there is nothing to say, e.g. no NVIDIA driver)."""
+    capabilities = gpu_compute_capabilities()
+    package = choose_mxnet_package(driver_cuda_version(), capabilities)
+    reason = unusable_gpus_reason(capabilities)
+    missing = missing_cuda_libraries(package, loadable)
+    if missing:
+        reason = ("the GPU build %s links to CUDA 11 libraries that this machine cannot load (%s): they "
+                  "come with a CUDA 11 toolkit, cuDNN 8 and NCCL 2, not with the NVIDIA driver; install "
+                  "them, or add their folder to LD_LIBRARY_PATH" % (package, ", ".join(missing)))
+        package = "mxnet"
+    return package, reason
 
 
 def in_colab():
@@ -259,7 +348,9 @@ def setup_colab(cuda="detect", pip=None):
     Parameters
     ----------
     cuda : "detect", None or (major, minor)
-        The driver's CUDA version (``"detect"``: ask ``nvidia-smi``; None: CPU wheel).
+        The driver's CUDA version (None: CPU wheel). ``"detect"``: the GPU build this
+        machine's driver, GPUs and CUDA libraries can run (``mxnet_package_for_this_machine``),
+        else the CPU build, saying why on standard error.
     pip : list of str, optional
         The pip command (default: this Python's ``-m pip``).
 
@@ -276,8 +367,14 @@ def setup_colab(cuda="detect", pip=None):
 
     pip = pip or [sys.executable, "-m", "pip", "install", "-q"]
     if cuda == "detect":
-        cuda = driver_cuda_version()
-    wanted = [mxnet_package(cuda) + "==1.9.1", "d2l==1.0.3"]
+        package, reason = mxnet_package_for_this_machine()
+        if reason:
+            print("setup_colab: %s. Installing the CPU build `mxnet`: training runs on the CPU, with the "
+                  "cpu profile's settings (or choose Runtime > Change runtime type > CPU)." % reason,
+                  file=sys.stderr)
+    else:
+        package = mxnet_package(cuda)
+    wanted = [package + "==1.9.1", "d2l==1.0.3"]
     installed = {}
     for req in wanted:
         name, version = req.split("==")

@@ -25,20 +25,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))  # bench, and mxnet_variant: what a GPU build of mxnet can run on
+sys.path.insert(0, str(ROOT / "scripts"))  # bench, beside this script
 
 from d2l_extras.sections import SECTIONS, notebook_paths  # noqa: E402
-from mxnet_variant import gpu_compute_capabilities, unusable_gpus_reason  # noqa: E402
+from d2l_extras_boot import gpu_compute_capabilities, gpu_names, unusable_gpus_reason  # noqa: E402
 
 BUILD = ROOT / "build" / "gpu-check"
-
-
-def gpu_names():
-    """The GPUs nvidia-smi lists (empty without the tool)."""
-    if not shutil.which("nvidia-smi"):
-        return []
-    out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
-    return [line for line in out.stdout.splitlines() if line.strip()]
 
 
 def gpu_problem(gpus, capabilities):

@@ -1,5 +1,6 @@
 """d2l_extras_boot: the NumPy names restored for mxnet 1.9.1, threads, the Colab set-up logic."""
 import builtins
+import importlib.metadata
 import math
 import os
 import subprocess
@@ -150,6 +151,25 @@ def test_colab_setup_installs_mxnet_and_d2l_without_dependencies(monkeypatch):
     assert calls == []
     assert boot.setup_colab(cuda=(12, 2), pip=["pip", "install"]) == ["mxnet-cu117==1.9.1"]
     assert calls == [["pip", "install", "--no-deps", "mxnet-cu117==1.9.1"]]
+
+
+def test_colab_setup_installs_the_cpu_build_where_the_gpu_build_cannot_run(monkeypatch, capsys):
+    """A Colab GPU runtime whose GPU or CUDA libraries mxnet-cu117 cannot use (an H100, or
+    CUDA 12 only): the CPU build, and the reason, instead of an mxnet that cannot import."""
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    monkeypatch.setattr(boot, "driver_cuda_version", lambda: (12, 4))
+    monkeypatch.setattr(boot, "gpu_compute_capabilities", lambda: [(7, 5)])  # a T4
+    monkeypatch.setattr(boot, "missing_cuda_libraries", lambda package, loadable=None: ["libcudart.so.11.0"])
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0")  # nothing installed yet
+    assert boot.setup_colab(pip=["pip", "install"])[0] == "mxnet==1.9.1"
+    assert calls[0] == ["pip", "install", "--no-deps", "mxnet==1.9.1", "d2l==1.0.3"]
+    err = capsys.readouterr().err
+    assert "libcudart.so.11.0" in err and "Installing the CPU build" in err
+    monkeypatch.setattr(boot, "missing_cuda_libraries", lambda package, loadable=None: [])  # CUDA 11 present: the GPU build
+    calls.clear()
+    assert boot.setup_colab(pip=["pip", "install"])[0] == "mxnet-cu117==1.9.1"
+    assert capsys.readouterr().err == ""
 
 
 def test_numpy_2_scalars_print_as_mxnet_needs_them():
