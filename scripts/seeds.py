@@ -59,6 +59,20 @@ def run(section, seed, args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def report(section, runs, floor):
+    """The table's lines for one section's runs (the worker's JSON, one per seed), and
+    whether its worst seed reaches ``floor``."""
+    worst = min(r["test_acc"] for r in runs)
+    ok = worst >= floor
+    cells = "".join(f"{r['test_acc']:>9.3f} ({r['seconds']:>4.0f} s)" for r in runs)
+    lines = [f"{section:<11}{cells}{worst:>8.3f}  {'yes' if ok else 'NO'}"]
+    for r in runs:
+        if r.get("revived"):  # revive_dead_classes: which class maps were drawn again, and when
+            maps = ", ".join(f"class {c} (epoch {e})" for e, c in r["revived"])
+            lines.append(f"{'':<11}seed {r['seed']}: class maps drawn again: {maps}")
+    return lines, ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sections", default=",".join(SECTIONS),
@@ -90,15 +104,9 @@ def main():
     failed = []
     for section in sections:
         runs = [run(section, seed, args) for seed in seeds]
-        worst = min(r["test_acc"] for r in runs)
-        ok = worst >= args.floor
+        lines, ok = report(section, runs, args.floor)
         failed += [] if ok else [section]
-        cells = "".join(f"{r['test_acc']:>9.3f} ({r['seconds']:>4.0f} s)" for r in runs)
-        print(f"{section:<11}{cells}{worst:>8.3f}  {'yes' if ok else 'NO'}", flush=True)
-        for r in runs:
-            if r.get("revived"):  # revive_dead_classes: which class maps were drawn again, and when
-                maps = ", ".join(f"class {c} (epoch {e})" for e, c in r["revived"])
-                print(f"{'':<11}seed {r['seed']}: class maps drawn again: {maps}", flush=True)
+        print("\n".join(lines), flush=True)
     print(f"test accuracy on the profile's test images (the {args.profile} profile's own), training time "
           f"of the whole fit call; every run in a fresh process.")
     if failed:

@@ -97,3 +97,15 @@ def test_the_seed_table_reports_each_seed_and_fails_below_the_floor():
     accs = [float(a) for a in re.findall(r"(\d\.\d{3}) \(", row)]
     assert len(accs) == 2 and all(0.1 < a < 0.99 for a in accs), row
     assert row.rstrip().endswith("NO") and "below 0.99: batch_norm" in out.stdout
+
+
+def test_the_seed_table_says_which_class_maps_were_drawn_again():
+    seeds = load_script("scripts/seeds.py", "seeds")
+
+    runs = [{"seed": 0, "test_acc": 0.889, "seconds": 900, "revived": [[1, 7], [1, 0]]},
+            {"seed": 1, "test_acc": 0.871, "seconds": 910, "revived": []}]
+    lines, ok = seeds.report("nin", runs, 0.88)
+    assert not ok and lines[0].startswith("nin") and lines[0].rstrip().endswith("0.871  NO")
+    assert lines[1:] == [" " * 11 + "seed 0: class maps drawn again: class 7 (epoch 1), class 0 (epoch 1)"]
+    lines, ok = seeds.report("nin", runs[1:], 0.87)
+    assert ok and lines == [lines[0]] and lines[0].rstrip().endswith("0.871  yes")  # nothing drawn again: no line
