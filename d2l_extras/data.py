@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as onp
 
+from .language import check_lang
+
 __all__ = [
     "DatasetError",
     "TEXT_LABELS",
@@ -73,9 +75,7 @@ class DatasetError(ValueError):
 def get_fashion_mnist_labels(labels, lang="en"):
     """Text labels (``t-shirt``, ``trouser``, ...) of numeric labels; ``lang='vi'``: in Vietnamese
     (``áo phông``, ``quần dài``, ...)."""
-    if lang not in ("vi", "en"):
-        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
-    names = TEXT_LABELS_VI if lang == "vi" else TEXT_LABELS
+    names = TEXT_LABELS_VI if check_lang(lang) == "vi" else TEXT_LABELS
     return [names[int(i)] for i in labels]
 
 

@@ -19,18 +19,12 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from mxnet import np
 from mxnet.gluon import nn
 
-from .language import pick, text
+from .language import check_lang, pick, text
 from .summary import ensure_initialized
 
 
 __all__ = ["Figures", "pick", "per_language", "set_axes", "describe_layer", "describe_block",
            "layer_shapes", "draw_chain", "draw_columns", "draw_blocks", "draw_branches", "draw_function_classes"]
-
-
-def _check_lang(lang):
-    if lang not in ("vi", "en"):
-        raise ValueError(f"lang must be 'vi' or 'en' (None: every output language), got {lang!r}")
-    return lang
 
 
 def set_axes(ax, lang, **props):
@@ -82,7 +76,7 @@ def per_language(render, langs=None):
 
     figs = Figures()
     for lang in langs or output_languages():
-        fig = _as_figure(render(_check_lang(lang)))
+        fig = _as_figure(render(check_lang(lang)))
         plt.close(fig)
         figs[lang] = fig
     return figs
@@ -207,7 +201,7 @@ def draw_columns(columns, figsize=None, width=2.6, describe=describe_layer, lang
     """
     if lang is None:
         return per_language(lambda lang: draw_columns(columns, figsize, width, describe, lang))
-    _check_lang(lang)
+    check_lang(lang)
     heights = []
     for _, net, _ in columns:
         heights.append(len(_layers(net)) + 1)
@@ -263,7 +257,7 @@ def draw_branches(paths, input_shape, merge="concat", title=None, after=None, fi
     if lang is None:
         return per_language(lambda lang: draw_branches(paths, input_shape, merge, title, after, figsize, width,
                                                        lang))
-    _check_lang(lang)
+    check_lang(lang)
     x0 = np.zeros(tuple(input_shape))
     depth = max(len(layers) for _, layers in paths)
     spacing = width + 0.9
@@ -377,7 +371,7 @@ def draw_function_classes(nested, sizes=(0.8, 1.2, 1.6, 2.0), target=(1.7, 1.25)
         lang = lang or "en"
     if lang is None:
         return per_language(lambda lang: draw_function_classes(nested, sizes, target, figsize, None, lang))
-    _check_lang(lang)
+    check_lang(lang)
     own = ax is None
     if own and isinstance(nested, (tuple, list)):
         fig, axes = plt.subplots(1, len(nested), figsize=figsize or (4.2 * len(nested), 3.4), squeeze=False)

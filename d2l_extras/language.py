@@ -16,7 +16,7 @@ import numbers
 import os
 import string
 
-__all__ = ["LANGS", "ENV_VAR", "PlainText", "output_languages", "text", "number", "fill", "error", "say",
+__all__ = ["LANGS", "check_lang", "ENV_VAR", "PlainText", "output_languages", "text", "number", "fill", "error", "say",
            "table", "frame", "show", "update", "keep_language", "pick", "ShownPerLanguage"]
 
 LANGS = ("vi", "en")
@@ -171,15 +171,20 @@ def say(vi, en=None, /, **values):
     show(lambda lang: PlainText(texts[lang]))
 
 
+def check_lang(lang):
+    """``lang`` itself when it is one of LANGS ('vi', 'en'); a ValueError that says so otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be 'vi' or 'en', got {lang!r}")
+    return lang
+
+
 def pick(label, lang):
     """``label`` in ``lang``: a pair ``(Vietnamese, English)`` gives one of the two, a string
     (a code name such as ``'Residual(3)'``) is the same in both languages."""
     if isinstance(label, (tuple, list)):
         if len(label) != 2 or not all(isinstance(t, str) for t in label):
             raise ValueError(f"a text in two languages is a pair (Vietnamese, English), got {label!r}")
-        if lang not in LANGS:
-            raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
-        return label[0] if lang == "vi" else label[1]
+        return label[0] if check_lang(lang) == "vi" else label[1]
     return label
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from d2l_extras import language
+from d2l_extras import data, language
 from d2l_extras.language import keep_language, number, output_languages, text
 
 
@@ -226,3 +226,13 @@ def test_the_settings_overview_has_a_row_per_section_in_each_language():
     assert "| NiN | 0,005 | 0,9 | khởi động + cosin | He |" in vi and "| NiN | 0.005 | 0.9 | warmup-cosine | He |" in en
     assert "khởi động + cosin" in vi and "warmup-cosine" not in vi
     assert repr(overview) == en
+
+
+@pytest.mark.parametrize("call", [
+    lambda: language.pick(("áo", "shirt"), "fr"),
+    lambda: data.get_fashion_mnist_labels([0], "fr"),
+    lambda: language.check_lang(None),
+])
+def test_every_function_taking_a_language_refuses_another_the_same_way(call):
+    with pytest.raises(ValueError, match=r"lang must be 'vi' or 'en', got "):
+        call()
