@@ -31,8 +31,9 @@ class Recipe:
     hybridize : hybridize the network's HybridBlocks for speed
     seed : seeds initialization, dropout and the shuffling of each epoch
     revive_dead_classes : every 100 updates, re-draw the last layer's weights of any class
-        whose average output fell under a tenth of the average class's (a ReLU class map that
-        died or went dormant, as NiN's can; see ``d2l_extras.revive``)
+        whose average output fell under a tenth of the average class's, or whose output was
+        positive on at most a tenth of its own class's images (a ReLU class map that died,
+        went dormant, or died on its own class, as NiN's can; see ``d2l_extras.revive``)
     """
 
     optimizer: str = "sgd"

@@ -19,7 +19,7 @@ from .device import describe_devices, get_devices
 from .display import resolve_display
 from .language import ShownPerLanguage
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
-from .revive import DeadClassReviver
+from .revive import DeadClassReviver, rule as revive_rule
 
 __all__ = ["TrainingDivergedError", "History", "Parallel", "Recipe", "set_seed", "evaluate_accuracy",
            "lr_scheduler", "make_initializer", "make_optimizer", "PerParameterSGD", "training_identity", "fit"]
@@ -423,6 +423,8 @@ def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, para
         "num_epochs": num_epochs, "lr": lr, "recipe": recipe.describe(),
         "devices": describe_devices(parallel.devices), "kvstore": str(getattr(parallel.kvstore, "type", parallel.kvstore)),
     }
+    if recipe.revive_dead_classes:  # only then: the identities of other trainings stay as they were
+        identity["revive_rule"] = revive_rule()
     identity["digest"] = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     return identity
 
@@ -522,7 +524,7 @@ def _train_epoch(step, train_iter, epoch):
             l.backward()
         step.trainer.step(y.shape[0] * parallel.step_scale)
         if step.reviver:
-            step.reviver.observe(y_hats)
+            step.reviver.observe(y_hats, ys)
         current = ([l.sum() for l in losses], [_correct(a, b) for a, b in zip(y_hats, ys)], y.shape[0])
         if pending is not None:
             loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, step.lr)

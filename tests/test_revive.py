@@ -109,6 +109,54 @@ def test_a_dormant_class_map_is_drawn_again(loaders, short_window):
     assert DEAD in h.records[0]["revived_classes"]
 
 
+def classes_redrawn(own_share):
+    """A reviver (window 2) fed outputs where every map is 1 on the other classes' images and
+    2 on its own, except map DEAD: 5 on the other classes' images (its average is far from
+    dormant) and positive on only ``own_share`` of its own class's images. The classes re-drawn."""
+    net = with_dead_map(dx.load_data_fashion_mnist(32, resize=12, subset=64, seed=0)[1])
+    reviver = revive.DeadClassReviver(net, seed=0, window=2)
+    rng = onp.random.default_rng(0)
+    for _ in range(2):
+        y = rng.permutation(onp.arange(400) % 10)  # 40 images of each class
+        y_hat = onp.where(onp.eye(10)[y].astype(bool), 2.0, 1.0)
+        own = onp.flatnonzero(y == DEAD)
+        y_hat[:, DEAD] = 5.0
+        y_hat[own, DEAD] = (onp.arange(own.size) < own_share * own.size) * 2.0
+        reviver.observe([mx.np.array(y_hat)], [mx.np.array(y)])
+    return reviver.revived
+
+
+def test_a_map_dead_on_its_own_class_is_drawn_again():
+    """Positive on the other classes' images, (almost) never on its own: it gets no gradient
+    from its own class's images and that class is never predicted (NiN on AMD, seed 0)."""
+    assert classes_redrawn(own_share=0.0) == [DEAD]
+    assert classes_redrawn(own_share=0.05) == [DEAD]
+
+
+def test_a_map_alive_on_its_own_class_is_left_alone():
+    assert classes_redrawn(own_share=0.25) == []
+    assert classes_redrawn(own_share=1.0) == []
+
+
+def test_the_rule_is_part_of_a_reviving_trainings_identity(loaders, monkeypatch):
+    train_iter, test_iter = loaders
+    net = nin_like()
+    net.initialize(mx.init.Xavier())
+    first = next(iter(train_iter))
+    net(first[0])
+    parallel = training.Parallel.create([mx.cpu()], "device")
+
+    def identity(revive_dead_classes):
+        recipe = dx.Recipe(initializer=False, revive_dead_classes=revive_dead_classes)
+        return training.training_identity(net, train_iter, first, 1, 0.1, recipe, parallel)
+
+    assert "revive_rule" not in identity(False)  # other trainings keep their checkpoints
+    before = identity(True)
+    assert before["revive_rule"] == revive.rule()
+    monkeypatch.setattr(revive, "OWN_CLASS_THRESHOLD", 0.2)
+    assert identity(True)["digest"] != before["digest"]  # another rule: another checkpoint folder
+
+
 def test_a_network_with_negative_outputs_is_refused(loaders, short_window):
     net = nn.Sequential()
     net.add(nn.Conv2D(4, kernel_size=3, activation="relu"), nn.GlobalAvgPool2D(), nn.Flatten(), nn.Dense(10))
