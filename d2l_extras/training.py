@@ -260,6 +260,11 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
             # HybridSequential is noise here, the HybridBlocks inside are hybridized.
             warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
             net.hybridize()
+    if hasattr(train_iter, "set_epoch"):
+        # The first batch of epoch 0, whatever epoch a training before this one left the
+        # loader at: it goes into the identity, which must not depend on whether that
+        # training ran or was resumed from its checkpoints.
+        train_iter.set_epoch(0)
     X0, y0 = next(iter(train_iter))
     net(X0[:1].as_in_ctx(parallel.devices[0]))  # complete deferred shapes (prediction mode: no side effects)
     if automatic:

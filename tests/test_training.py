@@ -219,6 +219,24 @@ def test_an_edited_network_trains_afresh_and_an_unchanged_one_resumes(loaders, t
     assert h_again.records == first.records
 
 
+def test_a_second_training_on_a_shared_loader_resumes_after_the_first_resumed(tmp_path, monkeypatch):
+    """Notebook 05 trains two networks on one loader. Run again (outputs stale), the first
+    resumes from its checkpoints without iterating the loader; the second must still find
+    its own checkpoints, whatever epoch the first left the loader at."""
+    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
+
+    def notebook_run():
+        train_iter, test_iter = dx.load_data_fashion_mnist(32, subset=128, test_subset=64, seed=0)
+        dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None)
+        second = CountBatches()
+        dx.fit(lenet_like("relu"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=second)
+        return second.batches
+
+    assert notebook_run() == 4  # trained: 128 images in batches of 32
+    assert notebook_run() == 0, "the second training trained again instead of resuming"
+    assert len(list(tmp_path.glob("fit-*"))) == 2
+
+
 def test_training_identity_changes_with_what_is_trained(loaders):
     train_iter, test_iter = loaders
     X0, y0 = next(iter(train_iter))
