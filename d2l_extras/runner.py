@@ -131,6 +131,18 @@ def _peak_rss_mb(pid):
     return None
 
 
+def training_seconds(build, since):
+    """{result name: seconds its training took} for the results a notebook saved after
+    ``since`` (a time.time()). The seconds come from each training's history: the training's
+    own time, also when this execution resumed it from its checkpoints (the record's
+    ``seconds``, this execution's wall time, is then far shorter)."""
+    from .results import load_results
+
+    fresh = {p.stem for p in (Path(build) / "results").glob("*.json") if p.stat().st_mtime >= since}
+    return {name: round(r["train_seconds"], 1) for name, r in sorted(load_results(Path(build) / "results").items())
+            if name in fresh and r.get("train_seconds") is not None}
+
+
 def run_notebook(path, out, profile, build, cell_timeout):
     """Execute one notebook in a fresh kernel; write it to ``out`` only when it succeeded.
 
@@ -156,13 +168,14 @@ def run_notebook(path, out, profile, build, cell_timeout):
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             on_cell_executed=lambda cell, **kw: cell_done(cell) if cell.cell_type == "code" else None)
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), time.time()
     try:
         client.execute(env=env)
     finally:
         bar.close()
     run = {"profile": profile, "fingerprint": run_fingerprint(path, profile),
            "seconds": round(time.perf_counter() - start, 1),
+           "training_seconds": training_seconds(build, since=started_at),
            "peak_memory_mb": round(peak[0]) if peak[0] is not None else None, "machine": machine()}
     nb.metadata["d2l_run"] = run
     atomic_write_text(out, nbformat.writes(nb))

@@ -37,6 +37,7 @@ def test_runs_writes_summary_and_skips_what_is_done(tmp_path):
     assert first.returncode == 0, first.stderr[-2000:]
     executed = nbformat.read(str(build / "notebooks" / "01_tiny.ipynb"), as_version=4)
     assert executed.cells[0].outputs[0]["text"] == "trained\n"
+    assert executed.metadata["d2l_run"]["training_seconds"] == {"tiny": 2.0}  # from the history
     rows = list(csv.DictReader(open(build / "results.csv")))
     assert rows[0]["name"] == "tiny" and rows[0]["profile"] == "quick" and rows[0]["test_acc"] == "0.75"
     assert "| tiny | quick |" in (build / "results.md").read_text()
@@ -151,9 +152,12 @@ def test_an_edited_notebook_retrains_an_unchanged_one_resumes_and_force_starts_a
     batches, loss = trained(build, path.name)
     assert batches == 4
 
+    trained_for = nbformat.read(str(out), as_version=4).metadata["d2l_run"]["training_seconds"]
     out.unlink()  # killed after training, before the notebook was written: rerun resumes
     assert run(path, "--profile", "quick", "--build", build).returncode == 0
     assert trained(build, path.name) == (0, loss), "the unchanged training did not resume"
+    resumed = nbformat.read(str(out), as_version=4).metadata["d2l_run"]
+    assert resumed["training_seconds"] == trained_for, "a resumed run records the training's own time"
 
     edited = [c.replace("'sigmoid'", "'relu'") for c in TRAIN_CELLS]  # same shapes, same settings
     notebook(path, *edited)
@@ -210,3 +214,18 @@ def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeyp
     assert "course package" in " ".join(runner.stale_reasons(record, path, "cpu"))
     notebook(path, "print(2)")
     assert "code cells changed" in " ".join(runner.stale_reasons(record, path, "cpu"))
+
+
+def test_the_record_keeps_the_training_time_of_the_results_a_run_saved(tmp_path):
+    import json
+    import os
+
+    from d2l_extras.runner import training_seconds
+
+    results = tmp_path / "results"
+    results.mkdir()
+    for name, seconds in (("old", 5.0), ("alexnet", 715.38), ("nin", 880.71)):
+        (results / f"{name}.json").write_text(json.dumps({"name": name, "train_seconds": seconds}))
+    os.utime(results / "old.json", (1000, 1000))  # saved by an earlier run
+    assert training_seconds(tmp_path, since=2000) == {"alexnet": 715.4, "nin": 880.7}
+    assert training_seconds(tmp_path / "nothing", since=0) == {}
