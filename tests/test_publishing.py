@@ -59,7 +59,8 @@ def test_same_kernelspec_and_no_widget_state(path):
     assert meta.get("kernelspec") == KERNELSPEC
     assert "widgets" not in meta
     # the run record stays (tests/test_freshness.py reads it); it holds no path
-    assert set(meta.get("d2l_run", {})) <= {"profile", "fingerprint", "seconds", "peak_memory_mb", "machine"}
+    assert set(meta.get("d2l_run", {})) <= {"profile", "fingerprint", "seconds", "training_seconds", "peak_memory_mb",
+                                            "machine"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
