@@ -9,8 +9,8 @@ of ``REVIVE_WINDOW`` updates; a class whose average is at most ``REVIVE_THRESHOL
 the average over all classes is dormant; so is one positive on at most
 ``OWN_CLASS_THRESHOLD`` of the window's images of its own class (alive on the others, dead
 where it matters: it gets no gradient from its own class's images and cannot recover). The
-network's last layer (the one that writes the maps) gets such a class's weights drawn again, He normal but non-negative, and
-its bias set to 0. Its inputs come from a ReLU, so the new map is positive wherever any
+network's last layer (the one that writes the maps) gets such a class's weights drawn
+again, He normal but non-negative, and its bias set to 0. Its inputs come from a ReLU, so the new map is positive wherever any
 input is: alive, with a gradient again. This follows ReDo (Sokar et al., 2023, "The
 dormant neuron phenomenon in deep reinforcement learning"), which re-initializes units
 whose average output, relative to their layer's, falls below a threshold.
@@ -21,8 +21,8 @@ from mxnet.gluon import nn
 
 from .summary import all_blocks
 
-__all__ = ["REVIVE_WINDOW", "REVIVE_THRESHOLD", "OWN_CLASS_THRESHOLD", "DeadClassReviver", "output_layer",
-           "rule"]
+__all__ = ["REVIVE_WINDOW", "REVIVE_THRESHOLD", "OWN_CLASS_THRESHOLD", "OWN_CLASS_MIN_IMAGES",
+           "DeadClassReviver", "output_layer", "rule"]
 
 # Averages over 100 minibatches (6,400 images at batch 64, about 640 of each class), so
 # that a map is judged on many images of its own class, not on one unlucky batch.

@@ -168,8 +168,8 @@ SECTIONS = {
          "cpu": (Settings(0.005, 4, 64, 68, lr_schedule="warmup-cosine", initializer="he", momentum=0.9,
                           revive_dead_classes=True),
                  "CPU: 68×68 instead of 224×224, batch 64, 4 epochs. SGD with momentum 0.9 and lr 0.005 (on "
-                 "average the step of plain SGD at lr 0.05; seed 0, before the re-drawing below: test accuracy "
-                 "0.890 against 0.880 with plain SGD), raised from 0 over the first tenth of the updates "
+                 "average the step of plain SGD at lr 0.05; Intel Xeon, seed 0, before the re-drawing below: test "
+                 "accuracy 0.890 against 0.880 with plain SGD), raised from 0 over the first tenth of the updates "
                  "(full steps at once can kill a ReLU class map), then decayed along a cosine. He "
                  "initialization: with Xavier the activations shrink about 3× per NiN block, so the ReLU class maps start near 0 and the loss "
                  "stays at ln 10 for epochs. Every 100 updates, a class map whose average output is under a "
@@ -179,8 +179,9 @@ SECTIONS = {
                  "accuracy 0.882 against 0.763 without; seed 2, 0.882 against 0.815. AMD EPYC, seed 0: 0.888 "
                  "with the second condition, 0.816 without)",
                  "CPU: ảnh 68×68 thay vì 224×224, batch 64, 4 epoch. SGD với động lượng 0,9 và tốc độ học "
-                 "0,005 (bước trung bình bằng bước của SGD thường với tốc độ học 0,05; hạt giống 0, trước khi "
-                 "có việc khởi tạo lại dưới đây: độ chính xác kiểm tra 0,890 so với 0,880 với SGD thường), "
+                 "0,005 (bước trung bình bằng bước của SGD thường với tốc độ học 0,05; máy Intel Xeon, hạt giống 0, "
+                 "trước khi có việc khởi tạo lại dưới đây: độ chính xác kiểm tra 0,890 so với 0,880 với SGD "
+                 "thường), "
                  "tăng dần từ 0 trong một phần mười số lần cập nhật đầu (bước đầy đủ ngay từ đầu có thể làm "
                  "chết một ánh xạ lớp sau ReLU), rồi giảm "
                  "theo cosin. Khởi tạo He: với Xavier các giá trị kích hoạt nhỏ đi khoảng 3 lần sau mỗi khối "

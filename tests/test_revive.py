@@ -109,7 +109,7 @@ def test_a_dormant_class_map_is_drawn_again(loaders, short_window):
     assert DEAD in h.records[0]["revived_classes"]
 
 
-def classes_redrawn(own_share):
+def classes_redrawn(own_share, per_class=40):
     """A reviver (window 2) fed outputs where every map is 1 on the other classes' images and
     2 on its own, except map DEAD: 5 on the other classes' images (its average is far from
     dormant) and positive on only ``own_share`` of its own class's images. The classes re-drawn."""
@@ -117,7 +117,7 @@ def classes_redrawn(own_share):
     reviver = revive.DeadClassReviver(net, seed=0, window=2)
     rng = onp.random.default_rng(0)
     for _ in range(2):
-        y = rng.permutation(onp.arange(400) % 10)  # 40 images of each class
+        y = rng.permutation(onp.arange(10 * per_class) % 10)  # per_class images of each class
         y_hat = onp.where(onp.eye(10)[y].astype(bool), 2.0, 1.0)
         own = onp.flatnonzero(y == DEAD)
         y_hat[:, DEAD] = 5.0
@@ -136,6 +136,11 @@ def test_a_map_dead_on_its_own_class_is_drawn_again():
 def test_a_map_alive_on_its_own_class_is_left_alone():
     assert classes_redrawn(own_share=0.25) == []
     assert classes_redrawn(own_share=1.0) == []
+
+
+def test_a_class_seen_too_rarely_in_a_window_is_not_judged_on_its_own_images():
+    assert revive.OWN_CLASS_MIN_IMAGES > 16
+    assert classes_redrawn(own_share=0.0, per_class=8) == []  # 16 of its images in the window
 
 
 def test_the_rule_is_part_of_a_reviving_trainings_identity(loaders, monkeypatch):
