@@ -168,12 +168,15 @@ def run_notebook(path, out, profile, build, cell_timeout):
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             on_cell_executed=lambda cell, **kw: cell_done(cell) if cell.cell_type == "code" else None)
+    # What the kernel is about to run: a source edited while the notebook runs (a long training)
+    # must leave the record stale, not be credited with outputs made before it.
+    fingerprint = run_fingerprint(path, profile)
     start, started_at = time.perf_counter(), time.time()
     try:
         client.execute(env=env)
     finally:
         bar.close()
-    run = {"profile": profile, "fingerprint": run_fingerprint(path, profile),
+    run = {"profile": profile, "fingerprint": fingerprint,
            "seconds": round(time.perf_counter() - start, 1),
            "training_seconds": training_seconds(build, since=started_at),
            "peak_memory_mb": round(peak[0]) if peak[0] is not None else None, "machine": machine()}
