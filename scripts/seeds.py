@@ -7,7 +7,9 @@ differs, gets another run of the same settings. This table says whether the prof
 settings reach the accuracy the course promises on any seed, not only on the committed one.
 
 For every section (default: all of the sections table) and seed, in a fresh process:
-``get_model(section)`` trained by ``fit`` on ``get_settings(section, profile)``, with the
+``get_model(section)`` trained by ``fit`` on the settings its notebook uses in ``profile``
+(``get_settings(section)``: under ``cpu``, sized to this machine's training budget, see
+``d2l_extras.budget``; ``D2L_TRAINING_BUDGET=off`` for the profile's table), with the
 seed given to the data (training subset and shuffling) and to the recipe (initialization,
 dropout), and tested on the profile's test images (the full 10,000 for ``cpu``). It prints
 the test accuracy and the training time of each run, each section's worst seed, and whether
@@ -36,7 +38,8 @@ def worker(section, seed, profile):
     from d2l_extras.models import get_model
 
     npx.set_np()
-    s = dx.get_settings(section, profile)
+    os.environ["D2L_PROFILE"] = profile
+    s = dx.get_settings(section)  # the notebook's own: under cpu, sized to this machine
     devices = dx.get_devices()
     train_iter, test_iter = dx.load_data_fashion_mnist(s.batch_size, resize=s.resize, subset=s.subset,
                                                        test_subset=s.test_subset, seed=seed, device=devices[0])
@@ -45,7 +48,8 @@ def worker(section, seed, profile):
                      recipe=dataclasses.replace(s.recipe, seed=seed), display=None)
     revived = [[r["epoch"], c] for r in history.records for c in r.get("revived_classes", [])]
     print(json.dumps({"section": section, "seed": seed, "test_acc": history.final["test_acc"],
-                      "seconds": time.perf_counter() - start, "devices": history.devices, "revived": revived}))
+                      "seconds": time.perf_counter() - start, "devices": history.devices, "revived": revived,
+                      "images": s.subset or 60000, "table_images": dx.get_settings(section, profile).subset or 60000}))
 
 
 def run(section, seed, args):
@@ -66,6 +70,9 @@ def report(section, runs, floor):
     ok = worst >= floor
     cells = "".join(f"{r['test_acc']:>9.3f} ({r['seconds']:>4.0f} s)" for r in runs)
     lines = [f"{section:<11}{cells}{worst:>8.3f}  {'yes' if ok else 'NO'}"]
+    sized = {(r["images"], r["table_images"]) for r in runs if r.get("images", 0) != r.get("table_images", 0)}
+    for images, table in sorted(sized):  # the training budget cut the profile's images on this machine
+        lines.append(f"{'':<11}trained on {images:,} images (the profile's table: {table:,}), sized to this machine")
     for r in runs:
         if r.get("revived"):  # revive_dead_classes: which class maps were drawn again, and when
             maps = ", ".join(f"class {c} (epoch {e})" for e, c in r["revived"])

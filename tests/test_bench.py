@@ -109,3 +109,13 @@ def test_the_seed_table_says_which_class_maps_were_drawn_again():
     assert lines[1:] == [" " * 11 + "seed 0: class maps drawn again: class 7 (epoch 1), class 0 (epoch 1)"]
     lines, ok = seeds.report("nin", runs[1:], 0.87)
     assert ok and lines == [lines[0]] and lines[0].rstrip().endswith("0.871  yes")  # nothing drawn again: no line
+
+
+def test_the_seed_table_says_when_the_budget_cut_the_images():
+    seeds = load_script("scripts/seeds.py", "seeds")
+
+    runs = [{"seed": s, "test_acc": 0.88, "seconds": 500, "images": 20000, "table_images": 40000} for s in (0, 1)]
+    lines, _ = seeds.report("googlenet", runs, 0.85)
+    assert lines[1:] == [" " * 11 + "trained on 20,000 images (the profile's table: 40,000), sized to this machine"]
+    runs = [dict(r, images=40000) for r in runs]
+    assert len(seeds.report("googlenet", runs, 0.85)[0]) == 1
