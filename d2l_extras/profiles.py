@@ -2,6 +2,8 @@
 
 - ``quick``: CI. Seconds to a minute per notebook, still enough to catch a broken network.
 - ``cpu``: a student's laptop without a GPU. Minutes per notebook, test accuracy >= 0.85.
+  A notebook's own settings under ``cpu`` are sized to the machine's training budget
+  (``d2l_extras.budget``).
 - ``full``: the book's settings, for a GPU.
 
 Without ``D2L_PROFILE`` the profile is ``full`` when MXNet sees a GPU, else ``cpu``.
@@ -34,17 +36,37 @@ def get_profile(profile=None):
 def get_settings(section, profile=None, **overrides):
     """Settings of ``section`` under ``profile``, with optional overrides (``resize=96``).
 
+    With no profile named these are this run's settings: under ``cpu``, the table's sized to
+    this machine's training budget (``d2l_extras.budget``; the first call on a machine
+    measures its speed, in 10-35 s), then ``overrides``. A named profile gives its table as
+    it is, then ``overrides``.
+
     Raises ValueError for an input size the section's network cannot take.
     """
+    return _settings_and_sizing(section, profile, overrides)[0]
+
+
+def _settings_and_sizing(section, profile, overrides):
+    """(settings, the budget.Sizing they were sized by, or None)."""
     sec = _section(section)
-    settings = sec.settings(get_profile(profile)).replace(**overrides)
+    named = profile is not None
+    profile = get_profile(profile)
+    table = sec.settings(profile)
+    settings = table.replace(**overrides)  # checked before anything is measured
     if settings.resize < sec.min_resize:
         why_en, why_vi = sec.min_resize_why
         raise error(ValueError,
                     "{title_vi} cần đầu vào ít nhất {n}×{n} ({why_vi}); nhận resize={got}. Hãy dùng resize >= {n}.",
                     "{title} needs inputs of at least {n}×{n} ({why_en}); got resize={got}. Use resize >= {n}.",
                     title=sec.title, title_vi=sec.title_vi, n=sec.min_resize, why_vi=why_vi, why_en=why_en, got=settings.resize)
-    return settings
+    if named or profile != "cpu":
+        return settings, None
+    from . import budget
+
+    if budget.training_budget() is None:
+        return settings, None
+    sizing = budget.sizing(section, table)
+    return sizing.settings.replace(**overrides), sizing
 
 
 class SettingsTable(ShownPerLanguage):
@@ -54,9 +76,10 @@ class SettingsTable(ShownPerLanguage):
                ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
                ("subset", "train images"), ("test_subset", "test images"))
 
-    def __init__(self, section, profile):
+    def __init__(self, section, profile, this_run=False):
+        """``this_run``: the settings this run trains with (sized under ``cpu``), not the table's."""
         self.section, self.profile = _section(section), profile
-        self.settings = get_settings(section, profile)
+        self.settings, self.sizing = _settings_and_sizing(section, None if this_run else profile, {})
 
     def _cells(self, s, lang="en"):
         full = {"subset": TRAIN_SIZE, "test_subset": TEST_SIZE}
@@ -86,7 +109,8 @@ class SettingsTable(ShownPerLanguage):
         if self.profile == "full":
             return text("This run uses the book's settings.", lang)
         _, en, vi = self.section.profiles[self.profile]
-        return f"{vi if lang == 'vi' else en}."
+        sized = f" {self.sizing.why(lang)}." if self.sizing is not None else ""
+        return f"{vi if lang == 'vi' else en}.{sized}"
 
     def markdown(self, lang="en"):
         """The table and the reason for this run's settings, in ``lang``, as Markdown."""
@@ -138,8 +162,8 @@ def settings_overview(profile=None):
 
 
 def settings_table(section, profile=None):
-    """A table of the book's settings and the current profile's, with the reason for each change."""
-    return SettingsTable(section, get_profile(profile))
+    """A table of the book's settings and this run's (or ``profile``'s), with the reason for each change."""
+    return SettingsTable(section, get_profile(profile), this_run=profile is None)
 
 
 def say_run(profile, devices):

@@ -1,0 +1,147 @@
+"""The `cpu` profile sized to the machine's training budget (d2l_extras.budget)."""
+import json
+
+import pytest
+
+from d2l_extras import budget
+from d2l_extras.budget import Throughput, estimate, size, sizing
+from d2l_extras.profiles import get_settings, settings_table
+from d2l_extras.sections import SECTIONS, TRAIN_SIZE
+
+GOOGLENET = SECTIONS["googlenet"].profiles["cpu"][0]   # 40,000 images, 3 epochs
+DENSENET = SECTIONS["densenet"].profiles["cpu"][0]     # 60,000 images, 3 epochs
+
+
+def speed(train, evaluate=None):
+    return Throughput(train, evaluate or 4 * train, "2026-11-30")
+
+
+@pytest.fixture
+def build(tmp_path, monkeypatch):
+    """An empty build folder, the cpu profile, the default budget, and a counted fake measurement."""
+    monkeypatch.setenv("D2L_BUILD_DIR", str(tmp_path))
+    monkeypatch.setenv("D2L_PROFILE", "cpu")
+    monkeypatch.delenv(budget.BUDGET_ENV, raising=False)
+    calls = []
+
+    def fake_measure(name, settings):
+        calls.append(name)
+        return speed(100.0)
+
+    monkeypatch.setattr(budget, "measure", fake_measure)
+    return calls
+
+
+def test_the_table_is_kept_when_it_fits():
+    fast = {"googlenet": speed(10_000)}
+    assert size(GOOGLENET, 510, fast) == 40_000
+
+
+def test_a_slow_machine_trains_on_fewer_images_within_the_budget():
+    slow = {"googlenet": speed(150, 500)}
+    images = size(GOOGLENET, 510, slow)
+    assert images % budget.STEP == 0 and budget.MIN_IMAGES <= images < 40_000
+    assert estimate(GOOGLENET, images, slow) <= 510 < estimate(GOOGLENET, images + budget.STEP, slow)
+    # the estimate counts every epoch's training and evaluation at SPEED_MARGIN of the speed
+    assert estimate(GOOGLENET, images, slow) == pytest.approx(
+        3 * (images / 150 + 10_000 / 500) / budget.SPEED_MARGIN)
+
+
+def test_a_very_slow_machine_stops_at_the_minimum():
+    assert size(GOOGLENET, 510, {"googlenet": speed(5)}) == budget.MIN_IMAGES
+    assert size(GOOGLENET, 1, {"googlenet": speed(5)}) == budget.MIN_IMAGES  # the evaluations alone are over
+
+
+def test_every_network_of_a_notebook_counts():
+    one = size(DENSENET, 510, {"a": speed(300)})
+    two = size(DENSENET, 510, {"a": speed(300), "b": speed(300)})
+    assert two < one
+
+
+@pytest.mark.parametrize("raw, expected", [("", budget.DEFAULT_BUDGET), ("900", 900.0), (" OFF ", None)])
+def test_the_budget_comes_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv(budget.BUDGET_ENV, raw)
+    assert budget.training_budget() == expected
+
+
+@pytest.mark.parametrize("raw", ["ten", "-5", "0", "nan"])
+def test_a_bad_budget_says_what_to_set(monkeypatch, raw):
+    monkeypatch.setenv(budget.BUDGET_ENV, raw)
+    with pytest.raises(ValueError, match="positive number of seconds"):
+        budget.training_budget()
+
+
+def test_a_machine_is_measured_once_and_sized_the_same_way_after(build):
+    first = get_settings("googlenet")
+    assert build == ["googlenet"]
+    assert first.subset < GOOGLENET.subset and first.replace(subset=GOOGLENET.subset) == GOOGLENET
+    stored = json.loads(budget.throughput_path().read_text())
+    assert [json.loads(k)["network"] for k in stored] == ["googlenet"]
+    assert get_settings("googlenet") == first and build == ["googlenet"]  # read back, not measured again
+
+
+def test_a_named_profile_gives_the_table(build):
+    assert get_settings("googlenet", "cpu") == GOOGLENET and get_settings("googlenet", "cpu", lr=1).subset == 40_000
+    assert build == []
+
+
+def test_overrides_apply_on_top_of_this_runs_settings(build):
+    sized = get_settings("googlenet")
+    tuned = get_settings("googlenet", lr=0.05, resize=64)  # a student's change: the same images as the notebook's run
+    assert tuned == sized.replace(lr=0.05, resize=64) and build == ["googlenet"]
+
+
+def test_a_bad_override_is_refused_before_anything_is_measured(build):
+    with pytest.raises(ValueError, match="at least 28×28"):
+        get_settings("googlenet", resize=24)
+    assert build == []
+
+
+def test_budget_off_gives_the_table_without_measuring(build, monkeypatch):
+    monkeypatch.setenv(budget.BUDGET_ENV, "off")
+    assert get_settings("googlenet") == GOOGLENET and build == []
+
+
+def test_other_profiles_are_not_sized(build, monkeypatch):
+    monkeypatch.setenv("D2L_PROFILE", "quick")
+    assert get_settings("googlenet") == SECTIONS["googlenet"].profiles["quick"][0] and build == []
+
+
+def test_the_notebooks_table_says_why_in_both_languages(build):
+    table = settings_table("googlenet")
+    images = table.settings.subset
+    en, vi = table.markdown("en"), table.markdown("vi")
+    assert f"| {images:,} |" in en and "Sized to this machine" in en and "D2L_TRAINING_BUDGET" in en
+    assert f"| {images:,}".replace(",", ".") + " |" in vi and "Cỡ theo máy này" in vi and "nhân" in vi
+    assert "Sized" not in vi and "Cỡ" not in en
+
+
+def test_a_table_that_fits_says_so(build, monkeypatch):
+    monkeypatch.setenv(budget.BUDGET_ENV, "100000")
+    table = settings_table("densenet")
+    assert table.settings == DENSENET and "within the 100,000-s training budget" in table.markdown("en")
+
+
+def test_a_notebook_with_two_networks_measures_both(build):
+    get_settings("batch_norm")
+    assert build == list(SECTIONS["batch_norm"].models)
+
+
+def test_an_unreadable_measurement_file_is_a_clear_error_and_is_kept(build):
+    path = budget.throughput_path()
+    path.write_text("{half a file")
+    with pytest.raises(ValueError, match="delete the file to measure again"):
+        get_settings("googlenet")
+    assert path.read_text() == "{half a file" and build == []
+
+
+def test_the_measurement_runs_a_real_training_in_a_fresh_process():
+    s = SECTIONS["batch_norm"].profiles["quick"][0]
+    measured = budget.measure("batch_norm", s)
+    assert measured.train > 0 and measured.evaluate > 0
+    assert measured.measured.count("-") == 2
+
+
+def test_a_failed_measurement_names_the_network_and_the_way_out():
+    with pytest.raises(RuntimeError, match="(?s)measuring nonexistent's speed failed.*unknown network 'nonexistent'.*D2L_TRAINING_BUDGET=off"):
+        budget.measure("nonexistent", GOOGLENET)
