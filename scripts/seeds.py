@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from d2l_extras.sections import SECTIONS
+from d2l_extras.sections import SECTIONS, TRAIN_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,8 @@ def worker(section, seed, profile):
     revived = [[r["epoch"], c] for r in history.records for c in r.get("revived_classes", [])]
     print(json.dumps({"section": section, "seed": seed, "test_acc": history.final["test_acc"],
                       "seconds": time.perf_counter() - start, "devices": history.devices, "revived": revived,
-                      "images": s.subset or 60000, "table_images": dx.get_settings(section, profile).subset or 60000}))
+                      "images": s.subset or TRAIN_SIZE,
+                      "table_images": dx.get_settings(section, profile).subset or TRAIN_SIZE}))
 
 
 def run(section, seed, args):
