@@ -18,6 +18,7 @@ from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import resolve_display
 from .language import ShownPerLanguage
+from .layout import KERNEL as CONCAT_KERNEL, channel_concat
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
 from .revive import DeadClassReviver, rule as revive_rule
 
@@ -184,7 +185,9 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
     Like ``train_ch6``: minibatch SGD, Xavier initialization (re-initialized), softmax
     cross-entropy, test accuracy each epoch. Unlike it: any number of devices (each batch
     split across them, gradients summed by a kvstore), display kept apart, a History
-    returned, atomic checkpoints with resume, a clear stop on a diverging loss.
+    returned, atomic checkpoints with resume, a clear stop on a diverging loss, and channel
+    concatenations (``np.concatenate(..., axis=1)``) on oneDNN's kernel while it runs
+    (``layout.channel_concat``).
 
     Parameters
     ----------
@@ -254,62 +257,66 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
         if not isinstance(initializer, init.Initializer):
             initializer = make_initializer(initializer)
         net.initialize(initializer, ctx=parallel.devices, force_reinit=True)
-    if recipe.hybridize:
-        with warnings.catch_warnings():
-            # The slides build nets with nn.Sequential; Gluon's advice to use
-            # HybridSequential is noise here, the HybridBlocks inside are hybridized.
-            warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
-            net.hybridize()
-    if hasattr(train_iter, "set_epoch"):
-        # The first batch of epoch 0, whatever epoch a training before this one left the
-        # loader at: it goes into the identity, which must not depend on whether that
-        # training ran or was resumed from its checkpoints.
-        train_iter.set_epoch(0)
-    X0, y0 = next(iter(train_iter))
-    net(X0[:1].as_in_ctx(parallel.devices[0]))  # complete deferred shapes (prediction mode: no side effects)
-    if automatic:
-        # The main job (d2l_extras.runner) sets D2L_CHECKPOINT_DIR so that a killed run
-        # resumes each training from its last complete epoch. The folder is named after
-        # everything the training depends on, so an edited network never resumes an old run.
-        identity = training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel)
-        checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{identity['digest'][:16]}")
-        resume = True
-    optimizer_params = dict(recipe.optimizer_params or {}, learning_rate=lr)
-    if scheduler is not None:
-        optimizer_params["lr_scheduler"] = scheduler
-    # The trainer's saved state holds the optimizer with its scheduler and update count,
-    # so a resumed run continues the schedule where the checkpoint left it.
-    optimizer = make_optimizer(recipe.optimizer, optimizer_params, servers=parallel.distributed)
-    trainer = gluon.Trainer(net.collect_params(), optimizer,
-                            kvstore=parallel.kvstore)
+    # np.concatenate on oneDNN's kernel while this training runs (see d2l_extras.layout): about
+    # a sixth of GoogLeNet's step on the CPU, the same values.
+    with channel_concat() as concat:
+        if recipe.hybridize:
+            with warnings.catch_warnings():
+                # The slides build nets with nn.Sequential; Gluon's advice to use
+                # HybridSequential is noise here, the HybridBlocks inside are hybridized.
+                warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
+                net.hybridize()
+        if hasattr(train_iter, "set_epoch"):
+            # The first batch of epoch 0, whatever epoch a training before this one left the
+            # loader at: it goes into the identity, which must not depend on whether that
+            # training ran or was resumed from its checkpoints.
+            train_iter.set_epoch(0)
+        X0, y0 = next(iter(train_iter))
+        net(X0[:1].as_in_ctx(parallel.devices[0]))  # complete deferred shapes (prediction mode: no side effects)
+        if automatic:
+            # The main job (d2l_extras.runner) sets D2L_CHECKPOINT_DIR so that a killed run
+            # resumes each training from its last complete epoch. The folder is named after
+            # everything the training depends on, so an edited network never resumes an old run.
+            identity = training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel,
+                                         concat_kernel=CONCAT_KERNEL if concat.calls else None)
+            checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{identity['digest'][:16]}")
+            resume = True
+        optimizer_params = dict(recipe.optimizer_params or {}, learning_rate=lr)
+        if scheduler is not None:
+            optimizer_params["lr_scheduler"] = scheduler
+        # The trainer's saved state holds the optimizer with its scheduler and update count,
+        # so a resumed run continues the schedule where the checkpoint left it.
+        optimizer = make_optimizer(recipe.optimizer, optimizer_params, servers=parallel.distributed)
+        trainer = gluon.Trainer(net.collect_params(), optimizer,
+                                kvstore=parallel.kvstore)
 
-    history, start_epoch = History(describe_devices(parallel.devices)), 0
-    if resume:
-        last = latest_checkpoint(checkpoint_dir)
-        if last is not None:
-            meta = load_checkpoint(last, net, trainer, parallel.devices)
-            history = History(describe_devices(parallel.devices), meta["history"]["records"])
-            start_epoch = meta["epoch"]
-    if automatic:
-        _write_identity(checkpoint_dir, identity)
+        history, start_epoch = History(describe_devices(parallel.devices)), 0
+        if resume:
+            last = latest_checkpoint(checkpoint_dir)
+            if last is not None:
+                meta = load_checkpoint(last, net, trainer, parallel.devices)
+                history = History(describe_devices(parallel.devices), meta["history"]["records"])
+                start_epoch = meta["epoch"]
+        if automatic:
+            _write_identity(checkpoint_dir, identity)
 
-    display.on_train_begin({"num_epochs": num_epochs, "num_batches": len(train_iter),
-                            "start_epoch": start_epoch, "devices": parallel.devices, "history": history})
-    step = _Step(net, loss, trainer, parallel, display, recipe.seed, lr)
-    if recipe.revive_dead_classes:
-        if parallel.distributed:
-            raise ValueError("revive_dead_classes is not supported with a distributed kvstore (the weights "
-                             "live on the servers)")
-        step.reviver = DeadClassReviver(net, recipe.seed)
-    for epoch in range(start_epoch, num_epochs):
-        record = _train_epoch(step, train_iter, epoch)
-        record["test_acc"] = evaluate_accuracy(net, test_iter, parallel.devices)
-        history.append(record)
-        if checkpoint_dir is not None:
-            save_checkpoint(checkpoint_dir, epoch, net, trainer, history.to_dict())
-        display.on_epoch_end(epoch, record)
-    display.on_train_end(history)
-    return history
+        display.on_train_begin({"num_epochs": num_epochs, "num_batches": len(train_iter),
+                                "start_epoch": start_epoch, "devices": parallel.devices, "history": history})
+        step = _Step(net, loss, trainer, parallel, display, recipe.seed, lr)
+        if recipe.revive_dead_classes:
+            if parallel.distributed:
+                raise ValueError("revive_dead_classes is not supported with a distributed kvstore (the weights "
+                                 "live on the servers)")
+            step.reviver = DeadClassReviver(net, recipe.seed)
+        for epoch in range(start_epoch, num_epochs):
+            record = _train_epoch(step, train_iter, epoch)
+            record["test_acc"] = evaluate_accuracy(net, test_iter, parallel.devices)
+            history.append(record)
+            if checkpoint_dir is not None:
+                save_checkpoint(checkpoint_dir, epoch, net, trainer, history.to_dict())
+            display.on_epoch_end(epoch, record)
+        display.on_train_end(history)
+        return history
 
 
 class PerParameterSGD(mx.optimizer.SGD):
@@ -403,10 +410,12 @@ def _kernel_code():
     return list(shell.user_ns.get("In", []))
 
 
-def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, parallel):
+def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, parallel, concat_kernel=None):
     """What a training depends on, with its SHA-256 ``digest``: the network (structure,
     parameter shapes, class sources, initial parameters), the code run before it in a
-    notebook, the data (batches, batch size, first batch), the settings and the devices.
+    notebook, the data (batches, batch size, first batch), the settings and the devices,
+    and ``concat_kernel``, the kernel of its channel concatenations when ``fit`` replaced
+    ``np.concatenate``'s (``layout.KERNEL``).
 
     Two trainings share a digest only when none of these differ; ``fit`` names automatic
     checkpoints after it. A process-wide counter or a class name would not do: an edited
@@ -430,6 +439,8 @@ def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, para
     }
     if recipe.revive_dead_classes:  # only then: the identities of other trainings stay as they were
         identity["revive_rule"] = revive_rule()
+    if concat_kernel is not None:  # likewise: networks without a concatenation keep their identity
+        identity["concat_kernel"] = concat_kernel
     identity["digest"] = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     return identity
 

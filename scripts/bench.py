@@ -111,7 +111,8 @@ PHASES = ("data", "forward", "backward", "update", "evaluation")
 def phases_worker(net_key, test_subset, profile, batches=30):
     """Time the course's training step by phase, in this process; print one JSON line.
 
-    The step is ``fit``'s (hybridized network, softmax cross-entropy, SGD), taken apart:
+    The step is ``fit``'s (hybridized network, channel concatenations on oneDNN's kernel,
+    softmax cross-entropy, SGD), taken apart:
     each phase is timed over ``batches`` minibatches after a warm-up, waiting for MXNet's
     asynchronous engine at the end of each timed block. Times are ms per minibatch, and for
     the evaluation ms per minibatch's worth of test images.
@@ -159,9 +160,12 @@ def phases_worker(net_key, test_subset, profile, batches=30):
         mx.nd.waitall()
         return (time.perf_counter() - start) * 1000 / len(pairs)
 
-    for X, y in warm:
-        step(X, y, "update")
-    cumulative = {upto: timed(upto, data) for upto in ("forward", "backward", "update")}
+    from d2l_extras.layout import channel_concat
+
+    with channel_concat():  # as in fit: the network is traced, and concatenates, on oneDNN's Concat
+        for X, y in warm:
+            step(X, y, "update")
+        cumulative = {upto: timed(upto, data) for upto in ("forward", "backward", "update")}
     start = time.perf_counter()
     for i, (X, y) in enumerate(train_iter):
         X.wait_to_read()
@@ -169,7 +173,8 @@ def phases_worker(net_key, test_subset, profile, batches=30):
             break
     data_ms = (time.perf_counter() - start) * 1000 / batches
     start = time.perf_counter()
-    dx.evaluate_accuracy(net, test_iter, [device])
+    with channel_concat():
+        dx.evaluate_accuracy(net, test_iter, [device])
     eval_ms = (time.perf_counter() - start) * 1000 / len(test_iter)
     ms = {"data": data_ms, "forward": cumulative["forward"],
           "backward": cumulative["backward"] - cumulative["forward"],
