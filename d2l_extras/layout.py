@@ -33,22 +33,13 @@ class ChannelConcat:
         self.calls = 0
 
 
-def _concat_arrays(original, counter):
+def _routed_to_concat(original, concat, accepts, counter):
+    """``original`` (an ``np.concatenate``), with axis-1 concatenations of two or more inputs
+    that all pass ``accepts`` sent to ``concat`` (``mx.nd.concat`` or ``mx.sym.concat``)."""
     def concatenate(seq, axis=0, out=None):
-        if out is None and axis == 1 and len(seq) > 1 and all(isinstance(x, mx.np.ndarray) for x in seq):
+        if out is None and axis == 1 and len(seq) > 1 and all(accepts(x) for x in seq):
             counter.calls += 1
-            return mx.nd.concat(*(x.as_nd_ndarray() for x in seq), dim=1).as_np_ndarray()
-        return original(seq, axis=axis, out=out)
-
-    concatenate.__doc__ = original.__doc__
-    return concatenate
-
-
-def _concat_symbols(original, counter):
-    def concatenate(seq, axis=0, out=None):
-        if out is None and axis == 1 and len(seq) > 1:  # a hybridized block, while it is traced
-            counter.calls += 1
-            return mx.sym.concat(*(x.as_nd_ndarray() for x in seq), dim=1).as_np_ndarray()
+            return concat(*(x.as_nd_ndarray() for x in seq), dim=1).as_np_ndarray()
         return original(seq, axis=axis, out=out)
 
     concatenate.__doc__ = original.__doc__
@@ -64,7 +55,9 @@ def channel_concat():
     """
     counter = ChannelConcat()
     arrays, symbols = mx.np.concatenate, mx.sym.np.concatenate
-    mx.np.concatenate, mx.sym.np.concatenate = _concat_arrays(arrays, counter), _concat_symbols(symbols, counter)
+    mx.np.concatenate = _routed_to_concat(arrays, mx.nd.concat, lambda x: isinstance(x, mx.np.ndarray), counter)
+    # Symbols: a hybridized block, while it is traced.
+    mx.sym.np.concatenate = _routed_to_concat(symbols, mx.sym.concat, lambda x: isinstance(x, mx.sym.Symbol), counter)
     try:
         yield counter
     finally:

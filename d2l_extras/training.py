@@ -21,6 +21,7 @@ from .language import ShownPerLanguage
 from .layout import KERNEL as CONCAT_KERNEL, channel_concat
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
 from .revive import DeadClassReviver, rule as revive_rule
+from .threads import off_main_thread
 
 __all__ = ["TrainingDivergedError", "History", "Parallel", "Recipe", "set_seed", "evaluate_accuracy",
            "lr_scheduler", "make_initializer", "make_optimizer", "PerParameterSGD", "training_identity", "fit"]
@@ -260,19 +261,7 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
     # np.concatenate on oneDNN's kernel while this training runs (see d2l_extras.layout): about
     # a sixth of GoogLeNet's step on the CPU, the same values.
     with channel_concat() as concat:
-        if recipe.hybridize:
-            with warnings.catch_warnings():
-                # The slides build nets with nn.Sequential; Gluon's advice to use
-                # HybridSequential is noise here, the HybridBlocks inside are hybridized.
-                warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
-                net.hybridize()
-        if hasattr(train_iter, "set_epoch"):
-            # The first batch of epoch 0, whatever epoch a training before this one left the
-            # loader at: it goes into the identity, which must not depend on whether that
-            # training ran or was resumed from its checkpoints.
-            train_iter.set_epoch(0)
-        X0, y0 = next(iter(train_iter))
-        net(X0[:1].as_in_ctx(parallel.devices[0]))  # complete deferred shapes (prediction mode: no side effects)
+        X0, y0 = _first_batch(net, train_iter, parallel.devices[0], recipe.hybridize)
         if automatic:
             # The main job (d2l_extras.runner) sets D2L_CHECKPOINT_DIR so that a killed run
             # resumes each training from its last complete epoch. The folder is named after
@@ -281,15 +270,7 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
                                          concat_kernel=CONCAT_KERNEL if concat.calls else None)
             checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{identity['digest'][:16]}")
             resume = True
-        optimizer_params = dict(recipe.optimizer_params or {}, learning_rate=lr)
-        if scheduler is not None:
-            optimizer_params["lr_scheduler"] = scheduler
-        # The trainer's saved state holds the optimizer with its scheduler and update count,
-        # so a resumed run continues the schedule where the checkpoint left it.
-        optimizer = make_optimizer(recipe.optimizer, optimizer_params, servers=parallel.distributed)
-        trainer = gluon.Trainer(net.collect_params(), optimizer,
-                                kvstore=parallel.kvstore)
-
+        trainer = _make_trainer(net, recipe, lr, scheduler, parallel)
         history, start_epoch = History(describe_devices(parallel.devices)), 0
         if resume:
             last = latest_checkpoint(checkpoint_dir)
@@ -317,6 +298,35 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
             display.on_epoch_end(epoch, record)
         display.on_train_end(history)
         return history
+
+
+def _first_batch(net, train_iter, device, hybridize):
+    """Hybridizes ``net`` if asked, and returns the first batch of epoch 0 after running one of
+    its examples through ``net`` (prediction mode: no side effects) to complete deferred shapes."""
+    if hybridize:
+        with warnings.catch_warnings():
+            # The slides build nets with nn.Sequential; Gluon's advice to use
+            # HybridSequential is noise here, the HybridBlocks inside are hybridized.
+            warnings.filterwarnings("ignore", message=".*Consider using HybridSequential")
+            net.hybridize()
+    if hasattr(train_iter, "set_epoch"):
+        # The first batch of epoch 0, whatever epoch a training before this one left the
+        # loader at: it goes into the identity, which must not depend on whether that
+        # training ran or was resumed from its checkpoints.
+        train_iter.set_epoch(0)
+    X0, y0 = next(iter(train_iter))
+    net(X0[:1].as_in_ctx(device))
+    return X0, y0
+
+
+def _make_trainer(net, recipe, lr, scheduler, parallel):
+    optimizer_params = dict(recipe.optimizer_params or {}, learning_rate=lr)
+    if scheduler is not None:
+        optimizer_params["lr_scheduler"] = scheduler
+    # The trainer's saved state holds the optimizer with its scheduler and update count,
+    # so a resumed run continues the schedule where the checkpoint left it.
+    optimizer = make_optimizer(recipe.optimizer, optimizer_params, servers=parallel.distributed)
+    return gluon.Trainer(net.collect_params(), optimizer, kvstore=parallel.kvstore)
 
 
 class PerParameterSGD(mx.optimizer.SGD):
@@ -374,12 +384,17 @@ def make_optimizer(name, params, servers=False):
 
 
 def _digest_arrays(arrays):
-    digest = hashlib.sha256()
-    for a in arrays:
-        a = a.asnumpy() if hasattr(a, "asnumpy") else a
-        digest.update(str((a.shape, str(a.dtype))).encode())
-        digest.update(a.tobytes())
-    return digest.hexdigest()
+    """SHA-256 of the arrays' shapes, dtypes and values, read outside the main thread: a
+    large array's ``asnumpy`` there would slow every training after it (d2l_extras.threads)."""
+    def digest_all():
+        digest = hashlib.sha256()
+        for a in arrays:
+            a = a.asnumpy() if hasattr(a, "asnumpy") else a
+            digest.update(str((a.shape, str(a.dtype))).encode())
+            digest.update(a.tobytes())
+        return digest.hexdigest()
+
+    return off_main_thread(digest_all)
 
 
 def _block_sources(net):

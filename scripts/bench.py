@@ -166,14 +166,13 @@ def phases_worker(net_key, test_subset, profile, batches=30):
         for X, y in warm:
             step(X, y, "update")
         cumulative = {upto: timed(upto, data) for upto in ("forward", "backward", "update")}
-    start = time.perf_counter()
-    for i, (X, y) in enumerate(train_iter):
-        X.wait_to_read()
-        if i + 1 == batches:
-            break
-    data_ms = (time.perf_counter() - start) * 1000 / batches
-    start = time.perf_counter()
-    with channel_concat():
+        start = time.perf_counter()
+        for i, (X, y) in enumerate(train_iter):
+            X.wait_to_read()
+            if i + 1 == batches:
+                break
+        data_ms = (time.perf_counter() - start) * 1000 / batches
+        start = time.perf_counter()
         dx.evaluate_accuracy(net, test_iter, [device])
     eval_ms = (time.perf_counter() - start) * 1000 / len(test_iter)
     ms = {"data": data_ms, "forward": cumulative["forward"],
