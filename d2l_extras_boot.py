@@ -23,7 +23,7 @@ import sys
 import types
 import warnings
 
-__all__ = ["cores_available", "configure_threads", "restore_numpy_names",
+__all__ = ["cores_available", "cpu_model", "configure_threads", "restore_numpy_names",
            "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package", "mxnet_package_for_this_machine",
            "in_colab", "setup_colab"]
 
@@ -56,6 +56,24 @@ def cores_available():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS and Windows have no sched_getaffinity
         return os.cpu_count() or 1
+
+
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows.
+
+    Results and measurements are keyed and labelled with it: one spelling everywhere.
+    """
+    try:
+        with open(cpuinfo, encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    return value.strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown CPU"
 
 
 def configure_threads():

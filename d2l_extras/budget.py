@@ -127,21 +127,13 @@ def machine():
     """What the measured speed depends on besides the network: CPU, cores, threads, MXNet."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from d2l_extras_boot import cores_available
+    from d2l_extras_boot import cores_available, cpu_model
 
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
-    except OSError:
-        import platform
-
-        model = platform.processor() or platform.machine() or model
     try:
         mxnet = version("mxnet")
     except PackageNotFoundError:
         mxnet = "unknown"
-    return {"cpu": model, "cores": cores_available(), "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+    return {"cpu": cpu_model(), "cores": cores_available(), "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
             "mxnet": mxnet}
 
 

@@ -108,15 +108,9 @@ def machine():
     """The CPU model and cores a run used (results depend on them: times, and the profile)."""
     import platform
 
-    from d2l_extras_boot import cores_available
+    from d2l_extras_boot import cores_available, cpu_model
 
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
-    except OSError:
-        pass
-    return {"cpu": model, "cores": cores_available(), "python": platform.python_version()}
+    return {"cpu": cpu_model(), "cores": cores_available(), "python": platform.python_version()}
 
 
 def _peak_rss_mb(pid):

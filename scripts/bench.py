@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from d2l_extras.sections import SECTIONS
-from d2l_extras_boot import cores_available
+from d2l_extras_boot import cores_available, cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 # Both paths train a section's network on that section's `quick` settings (input size, batch
@@ -211,7 +211,7 @@ def vector_extensions():
 def cpu_peak_gflops():
     """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
     cores = cores_available()
-    mhz, flags, model = 0.0, set(), "unknown CPU"
+    mhz, flags = 0.0, set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
@@ -220,13 +220,11 @@ def cpu_peak_gflops():
                 mhz = max(mhz, float(value))
             elif key == "flags":
                 flags = set(value.split())
-            elif key == "model name":
-                model = value.strip()
     except OSError:
         pass
     # Two FMA units per core: 2 × (vector width in floats) × 2 FLOPs per FMA.
     per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16 if "avx" in flags else 8
-    return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({model})"
+    return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({cpu_model()})"
 
 
 def run(path, net_key, args, threads=None):

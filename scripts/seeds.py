@@ -101,11 +101,9 @@ def main():
     if args.worker:
         return worker(sections[0], seeds[0], args.profile)
 
-    from d2l_extras_boot import cores_available
+    from d2l_extras_boot import cores_available, cpu_model
 
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
-    print(f"machine: {cores_available()} cores, {cpu}; profile {args.profile}; floor {args.floor}")
+    print(f"machine: {cores_available()} cores, {cpu_model()}; profile {args.profile}; floor {args.floor}")
     head = f"{'section':<11}" + "".join(f"{'seed ' + str(s):>18}" for s in seeds) + f"{'worst':>8}  floor"
     print(head)
     print("-" * len(head))

@@ -190,3 +190,16 @@ def test_scalar_printing_is_switched_only_on_numpy_2():
         fake.set_printoptions = lambda **kw: calls.append(kw)
         assert boot.restore_scalar_repr(fake) is switched
     assert calls == [{"legacy": "1.25"}]
+
+
+def test_cpu_model_reads_the_model_name_and_falls_back_to_platform(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel\t\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+                       "flags\t\t: fpu avx2\n")
+    assert boot.cpu_model(str(cpuinfo)) == "AMD EPYC 7B13"  # not the line "model"
+    cpuinfo.write_text("processor\t: 0\n")
+    import platform
+
+    expected = platform.processor() or platform.machine() or "unknown CPU"
+    assert boot.cpu_model(str(cpuinfo)) == expected
+    assert boot.cpu_model(str(tmp_path / "missing")) == expected
