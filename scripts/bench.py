@@ -197,20 +197,8 @@ def busy_core(seconds):
         proc.wait()
 
 
-def vector_extensions():
-    """The SIMD extensions the CPU reports that matter to oneDNN's kernels, widest first."""
-    try:
-        flags = next((l.split(":", 1)[1].split() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                      if l.startswith("flags")), [])
-    except OSError:
-        flags = []
-    wanted = ("avx512f", "avx512_vnni", "avx512_bf16", "avx2", "fma", "avx", "sse4_2")
-    return [f for f in wanted if f in flags]
-
-
-def cpu_peak_gflops():
-    """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
-    cores = cores_available()
+def _cpu_flags_and_mhz():
+    """The CPU's flags and its highest clock in MHz, from /proc/cpuinfo (empty and 0 elsewhere)."""
     mhz, flags = 0.0, set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -222,6 +210,20 @@ def cpu_peak_gflops():
                 flags = set(value.split())
     except OSError:
         pass
+    return flags, mhz
+
+
+def vector_extensions():
+    """The SIMD extensions the CPU reports that matter to oneDNN's kernels, widest first."""
+    flags, _ = _cpu_flags_and_mhz()
+    wanted = ("avx512f", "avx512_vnni", "avx512_bf16", "avx2", "fma", "avx", "sse4_2")
+    return [f for f in wanted if f in flags]
+
+
+def cpu_peak_gflops():
+    """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
+    cores = cores_available()
+    flags, mhz = _cpu_flags_and_mhz()
     # Two FMA units per core: 2 × (vector width in floats) × 2 FLOPs per FMA.
     per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16 if "avx" in flags else 8
     return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({cpu_model()})"
