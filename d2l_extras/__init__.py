@@ -21,7 +21,12 @@ from .results import book_comparison, build_dir, load_results, save_result
 from .summary import LayerSummary, count_parameters, layer_summary
 from .training import History, TrainingDivergedError, evaluate_accuracy, fit, make_initializer, set_seed
 
+from .threads import serial_main_thread
+
 use_inline_figures()  # a notebook's first figure shows under its own cell, not the next one
+# A large asnumpy() in a notebook cell would otherwise leave an OpenMP team in the main thread
+# and slow every training after it (d2l_extras.threads); MXNet's operators keep every core.
+serial_main_thread()
 
 __all__ = [
     "CheckpointError", "CheckpointMismatchError", "latest_checkpoint",

@@ -1,6 +1,7 @@
 """Where a run writes what it produced: executed notebooks, per-section results, tables.
 
-The build folder is ``D2L_BUILD_DIR`` or ``build/`` at the top of the repository.
+The build folder is ``D2L_BUILD_DIR``, else ``build/`` at the top of the repository, else,
+when the course is installed as a package (Colab), the user's cache folder.
 """
 import json
 import os
@@ -14,9 +15,22 @@ __all__ = ["build_dir", "save_result", "load_results", "atomic_write_text", "boo
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _is_checkout(root):
+    return (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir()
+
+
 def build_dir():
-    """The build folder (created on demand by writers, not here)."""
-    return Path(os.environ.get("D2L_BUILD_DIR") or REPO_ROOT / "build")
+    """The build folder (created on demand by writers, not here).
+
+    ``D2L_BUILD_DIR`` if set; ``build/`` of the repository in a checkout; otherwise (the
+    course installed with pip, as Colab's set-up cell does) ``d2l_extras`` in the user's cache
+    folder (``XDG_CACHE_HOME``, by default ``~/.cache``), not a folder beside site-packages.
+    """
+    if os.environ.get("D2L_BUILD_DIR"):
+        return Path(os.environ["D2L_BUILD_DIR"])
+    if _is_checkout(REPO_ROOT):
+        return REPO_ROOT / "build"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "d2l_extras"
 
 
 def atomic_write_text(path, text):

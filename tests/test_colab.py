@@ -87,7 +87,8 @@ y = net(np.ones((2, 1, 28, 28)))
 print(json.dumps({"numpy_before": before, "numpy_after": md.version("numpy"),
                   "mxnet": mxnet.__version__, "d2l": md.version("d2l"), "shape": list(y.shape),
                   "supplied": list(d2l_extras_boot.supplied_numpy_names()),
-                  "threads": os.environ.get("OMP_NUM_THREADS")}))
+                  "threads": os.environ.get("OMP_NUM_THREADS"), "build": str(dx.build_dir()),
+                  "package": os.path.dirname(os.path.dirname(dx.__file__))}))
 """
 
 
@@ -112,14 +113,19 @@ def test_the_cell_sets_up_a_fresh_colab_like_python(tmp_path):
         shutil.copy(ROOT / name, source / name)
     shutil.copytree(ROOT / "d2l_extras", source / "d2l_extras",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    # as in Colab: no build folder chosen (the test session's D2L_BUILD_DIR is not passed on)
+    env = {k: v for k, v in os.environ.items() if k != "D2L_BUILD_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     out = subprocess.run([python, "-c", CHECK, str(source), json.dumps(colab_cells.cell_source())],
-                         capture_output=True, text=True, timeout=900, cwd=tmp_path)
+                         capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["numpy_before"] == got["numpy_after"] and got["numpy_after"].startswith("2.")
     assert got["mxnet"] == "1.9.1" and got["d2l"] == "1.0.3"
     assert got["shape"] == [2, 10]
     assert "PZERO" in got["supplied"] and got["threads"]
+    # results and measured speeds go to the user's cache folder, not beside site-packages
+    assert got["build"] == str(tmp_path / "cache" / "d2l_extras"), (got["build"], got["package"])
     # the start-up hook is installed too: a later Python imports mxnet without d2l_extras
     later = subprocess.run([python, "-c", "import mxnet, d2l_extras_boot as b; print(len(b.supplied_numpy_names()))"],
                            capture_output=True, text=True, timeout=300, cwd=tmp_path)

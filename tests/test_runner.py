@@ -240,3 +240,20 @@ def test_the_record_keeps_the_training_time_of_the_results_a_run_saved(tmp_path)
     os.utime(results / "old.json", (1000, 1000))  # saved by an earlier run
     assert training_seconds(tmp_path, since=2000) == {"alexnet": 715.4, "nin": 880.7}
     assert training_seconds(tmp_path / "nothing", since=0) == {}
+
+
+def test_the_build_folder_is_the_checkouts_the_variables_or_the_users_cache(tmp_path, monkeypatch):
+    """A checkout writes to its build/; the course installed as a package (Colab) writes to the
+    user's cache folder, not beside site-packages."""
+    from d2l_extras import results
+
+    monkeypatch.delenv("D2L_BUILD_DIR", raising=False)
+    assert results.build_dir() == results.REPO_ROOT / "build"  # this checkout
+    monkeypatch.setattr(results, "REPO_ROOT", tmp_path / "site-packages")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert results.build_dir() == tmp_path / "cache" / "d2l_extras"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert results.build_dir() == tmp_path / "home" / ".cache" / "d2l_extras"
+    monkeypatch.setenv("D2L_BUILD_DIR", str(tmp_path / "chosen"))
+    assert results.build_dir() == tmp_path / "chosen"

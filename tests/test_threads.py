@@ -42,17 +42,18 @@ def test_the_digest_is_that_of_the_values_read_in_the_calling_thread():
     assert training._digest_arrays(arrays[:3]) != expected.hexdigest()
 
 
-PROBE = r'''
-import json, os, time
+PROBE = r"""
+import json, os, sys, time
 import mxnet as mx
 from mxnet import np, npx
 from mxnet.gluon import nn
 import d2l_extras as dx
 from d2l_extras import training
+from d2l_extras.threads import openmp_runtime
 npx.set_np()
 
 def threads(at_most=None):
-    """The process's thread count; with at_most, waits (up to 5 s) for exiting threads to go."""
+    # The process's thread count; with at_most, waits (up to 5 s) for exiting threads to go.
     deadline = time.monotonic() + 5
     while True:
         count = len(os.listdir("/proc/self/task"))
@@ -65,23 +66,74 @@ net.initialize()
 X, y = np.ones((2, 30000)), np.zeros(2)
 net(X).wait_to_read()
 time.sleep(0.2)
-before = threads()
-training.training_identity(net, [(X, y)], (X, y), 1, 0.1, dx.Recipe(), training.Parallel([mx.cpu()], "device"))
-after = threads(at_most=before)
-net.weight.data().asnumpy()  # the same read in the main thread: its OpenMP team stays
+counts = {"before": threads()}
+if sys.argv[1] == "identity":
+    openmp_runtime().omp_set_num_threads(2)  # undo import d2l_extras's guard: the digest alone
+    training.training_identity(net, [(X, y)], (X, y), 1, 0.1, dx.Recipe(), training.Parallel([mx.cpu()], "device"))
+    counts["after"] = threads(at_most=counts["before"])
+else:  # a student's cell: a large read in the main thread, after import d2l_extras
+    net.weight.data().asnumpy()
+    time.sleep(0.5)
+    counts["after"] = threads()
+    openmp_runtime().omp_set_num_threads(2)
+net.weight.data().asnumpy()  # the control: the same read, main thread, two OpenMP threads
 time.sleep(0.5)
-print("PROBE", json.dumps({"before": before, "after": after, "main_thread_read": threads()}))
-'''
+counts["main_thread_read"] = threads()
+print("PROBE", json.dumps(counts))
+"""
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc (Linux)")
+def _probe(mode, **env):
+    env = dict(os.environ, OMP_NUM_THREADS="2", PYTHONPATH=str(ROOT), **env)
+    out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, env=env,
+                         cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    counts = json.loads(out.stdout.split("PROBE", 1)[1])
+    # The probe can show the effect here: a read in the main thread with two OpenMP threads
+    # does leave a thread.
+    assert counts["main_thread_read"] > counts["before"], counts
+    return counts
+
+
+linux_only = pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc (Linux)")
+
+
+@linux_only
 def test_the_training_identity_leaves_no_openmp_team_in_the_main_thread():
     """With the runner's checkpoints on, fit digests the initial parameters. Read in the main
     thread, they left an OpenMP thread behind, and GoogLeNet then trained a quarter slower."""
-    env = dict(os.environ, OMP_NUM_THREADS="2", PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    counts = json.loads(out.stdout.split("PROBE", 1)[1])
-    # The probe can show the effect here: a read in the main thread does leave a thread.
-    assert counts["main_thread_read"] > counts["before"], counts
+    counts = _probe("identity")
     assert counts["after"] == counts["before"], counts
+
+
+@linux_only
+def test_a_large_read_in_a_notebook_cell_leaves_no_openmp_team_after_import_d2l_extras():
+    """The same slowdown from a student's cell (``X.asnumpy()`` before ``fit``): the import
+    gives the main thread's own OpenMP loops one thread."""
+    counts = _probe("cell")
+    assert counts["after"] == counts["before"], counts
+
+
+@linux_only
+def test_the_main_thread_keeps_mxnets_choice_with_d2l_threads_default():
+    """D2L_THREADS=default (the benchmark's book path) leaves MXNet's threading as it is."""
+    code = ("import d2l_extras\nfrom d2l_extras.threads import serial_main_thread\n"
+            "print('GUARD', serial_main_thread())")
+    for env, expected in (({"D2L_THREADS": "default"}, "False"), ({"MXNET_ENGINE_TYPE": "NaiveEngine"}, "False"),
+                          ({}, "True")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT), **env))
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.split("GUARD", 1)[1].strip() == expected, (env, out.stdout)
+
+
+def test_the_openmp_runtime_is_found_in_the_memory_map(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text("7f00-7f10 r-xp 00000000 08:01 42 /usr/lib/libc.so.6\n"
+                    "7f20-7f30 r--p 00000000 00:00 0 \n")
+    from d2l_extras.threads import openmp_runtime
+
+    assert openmp_runtime(str(maps)) is None
+    assert openmp_runtime(str(tmp_path / "absent")) is None
+    if os.path.isdir("/proc/self/task"):  # this process has MXNet, and so its OpenMP runtime, loaded
+        assert openmp_runtime() is not None
