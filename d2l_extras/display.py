@@ -12,6 +12,16 @@ from .language import text, update
 __all__ = ["Display", "LivePlot", "ProgressBar", "resolve_display", "in_notebook", "use_inline_figures"]
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Points per epoch of the training curves: the live plot draws them as training runs, and
+# ``fit`` keeps them in each epoch's record, so that a resumed run draws the same curve.
+POINTS_PER_EPOCH = 5
+
+
+def curve_point(batch, num_batches, points_per_epoch=POINTS_PER_EPOCH):
+    """Whether the running metrics after ``batch`` (0-based) make a point of the curve: every
+    ``num_batches // points_per_epoch`` batches, the epoch's end excepted (it has its own)."""
+    every = max(1, num_batches // points_per_epoch)
+    return (batch + 1) % every == 0 and batch + 1 < num_batches
 
 
 class Display:
@@ -80,10 +90,11 @@ class LivePlot(Display):
     Parameters
     ----------
     points_per_epoch : int
-        How often within an epoch the training curves get a new point.
+        How often within an epoch the training curves get a new point. Epochs resumed from a
+        checkpoint are drawn with the points their record kept (``POINTS_PER_EPOCH``).
     """
 
-    def __init__(self, points_per_epoch=5, figsize=(4.5, 3)):
+    def __init__(self, points_per_epoch=POINTS_PER_EPOCH, figsize=(4.5, 3)):
         self.points_per_epoch, self.figsize = points_per_epoch, figsize
         self.x, self.series = [], {"train loss": [], "train acc": []}
         self.test_x, self.test_acc = [], []
@@ -93,25 +104,27 @@ class LivePlot(Display):
         from .language import show
 
         self.num_epochs, self.num_batches = info["num_epochs"], info["num_batches"]
-        self.every = max(1, self.num_batches // self.points_per_epoch)
         for record in info["history"].records:  # a resumed run shows its earlier epochs
+            for x, loss, acc in record.get("curve", ()):  # (records saved before 2026-11-30 have none)
+                self._add_point(x, loss, acc)
             self._add_epoch(record)
         self.fig, self.ax = plt.subplots(figsize=self.figsize, layout="constrained")
         plt.close(self.fig)  # shown only through the display handles, not again at cell end
         self.handles = show(self._draw, display_id=True)  # one figure per language
 
+    def _add_point(self, x, loss, acc):
+        self.x.append(x)
+        self.series["train loss"].append(loss)
+        self.series["train acc"].append(acc)
+
     def _add_epoch(self, record):
-        self.x.append(record["epoch"])
-        self.series["train loss"].append(record["train_loss"])
-        self.series["train acc"].append(record["train_acc"])
+        self._add_point(record["epoch"], record["train_loss"], record["train_acc"])
         self.test_x.append(record["epoch"])
         self.test_acc.append(record["test_acc"])
 
     def on_batch_end(self, epoch, batch, metrics):
-        if (batch + 1) % self.every == 0 and batch + 1 < self.num_batches:
-            self.x.append(epoch + (batch + 1) / self.num_batches)
-            self.series["train loss"].append(metrics["train_loss"])
-            self.series["train acc"].append(metrics["train_acc"])
+        if curve_point(batch, self.num_batches, self.points_per_epoch):
+            self._add_point(epoch + (batch + 1) / self.num_batches, metrics["train_loss"], metrics["train_acc"])
             update(self.handles, self._draw)
 
     def on_epoch_end(self, epoch, record):

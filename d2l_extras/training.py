@@ -16,7 +16,7 @@ from mxnet import autograd, gluon, init
 
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
-from .display import resolve_display
+from .display import curve_point, resolve_display
 from .language import ShownPerLanguage
 from .layout import KERNEL as CONCAT_KERNEL, channel_concat
 from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
@@ -45,7 +45,10 @@ class History(ShownPerLanguage):
     """Per-epoch metrics of a training run.
 
     Each record has ``epoch`` (1-based), ``train_loss``, ``train_acc``, ``test_acc``,
-    ``examples_per_sec`` and ``train_seconds``; ``str(history)`` is the book's final line.
+    ``examples_per_sec``, ``train_seconds`` and ``curve``, the running training loss and
+    accuracy within the epoch as ``[epoch + fraction, loss, acc]`` points (the live plot's,
+    kept so that a run resumed from a checkpoint draws them again); ``str(history)`` is the
+    book's final line.
     """
 
     def __init__(self, devices="", records=None):
@@ -534,6 +537,7 @@ def _train_epoch(step, train_iter, epoch):
     if step.reviver:
         step.reviver.start_epoch(epoch)
     loss_sum, correct, count = 0.0, 0.0, 0
+    num_batches, curve = len(train_iter), []
     pending = None  # the previous batch's metrics, read one batch late to keep the engine busy
     start = time.perf_counter()
     first_size = None
@@ -560,13 +564,16 @@ def _train_epoch(step, train_iter, epoch):
         if pending is not None:
             loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, batch - 1, step.lr)
             display.on_batch_end(epoch, batch - 1, {"train_loss": loss_sum / count, "train_acc": correct / count})
+            if curve_point(batch - 1, num_batches):
+                curve.append([epoch + batch / num_batches, loss_sum / count, correct / count])
         pending = current
-    last = len(train_iter) - 1
+    last = num_batches - 1
     loss_sum, correct, count = _accumulate(pending, loss_sum, correct, count, epoch, last, step.lr)
     seconds = time.perf_counter() - start
     display.on_batch_end(epoch, last, {"train_loss": loss_sum / count, "train_acc": correct / count})
     record = {"epoch": epoch + 1, "train_loss": loss_sum / count, "train_acc": correct / count,
-              "train_examples": count, "train_seconds": seconds, "examples_per_sec": count / seconds}
+              "train_examples": count, "train_seconds": seconds, "examples_per_sec": count / seconds,
+              "curve": curve}
     if step.reviver:
         record["revived_classes"] = step.reviver.revived
     return record

@@ -350,3 +350,24 @@ def test_an_optimizer_for_kvstore_servers_is_mxnets_own():
     for_servers = training.make_optimizer("sgd", {"learning_rate": 0.1}, servers=True)
     assert b"d2l_extras" not in pickle.dumps(for_servers)
     assert b"d2l_extras" in pickle.dumps(training.make_optimizer("sgd", {"learning_rate": 0.1}))
+
+
+def test_a_resumed_run_draws_the_training_curve_of_its_epochs(loaders, tmp_path, monkeypatch):
+    """Each record keeps the live plot's running points of its epoch, so a run resumed from a
+    checkpoint (as the main job's are) draws the same curve, not one point per epoch."""
+    from d2l_extras import display as display_module
+
+    monkeypatch.setattr("d2l_extras.language.show", lambda draw, display_id=False: None)
+    monkeypatch.setattr(display_module, "update", lambda handles, draw: None)
+    train_iter, test_iter = loaders  # 10 batches: points after batches 2, 4, 6 and 8
+    live = dx.LivePlot()
+    h = dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=live, checkpoint_dir=tmp_path)
+    assert [len(r["curve"]) for r in h.records] == [4, 4]
+    assert [x for r in h.records for x, _, _ in r["curve"]] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.2, 1.4, 1.6, 1.8])
+    resumed = dx.LivePlot()
+    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=resumed, checkpoint_dir=tmp_path,
+           resume=True)
+    assert resumed.x == pytest.approx(live.x) and len(live.x) == 10
+    assert resumed.series["train loss"] == pytest.approx(live.series["train loss"])
+    assert resumed.series["train acc"] == pytest.approx(live.series["train acc"])
+    assert resumed.test_acc == pytest.approx(live.test_acc)
