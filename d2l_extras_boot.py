@@ -23,7 +23,7 @@ import sys
 import types
 import warnings
 
-__all__ = ["cores_available", "cpu_model", "configure_threads", "restore_numpy_names",
+__all__ = ["cores_available", "cpu_info", "cpu_model", "configure_threads", "restore_numpy_names",
            "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package", "mxnet_package_for_this_machine",
            "in_colab", "setup_colab"]
 
@@ -58,19 +58,35 @@ def cores_available():
         return os.cpu_count() or 1
 
 
+def cpu_info(cpuinfo="/proc/cpuinfo"):
+    """What Linux's /proc/cpuinfo says of the CPU: ``model`` (its first model name, or None),
+    ``flags`` (a set) and ``mhz`` (the highest clock of its cores, 0.0 when not given).
+    Elsewhere (no such file): None, an empty set and 0.0."""
+    info = {"model": None, "flags": set(), "mhz": 0.0}
+    try:
+        with open(cpuinfo, encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and info["model"] is None:
+                    info["model"] = value.strip()
+                elif key == "flags" and not info["flags"]:
+                    info["flags"] = set(value.split())
+                elif key == "cpu MHz":
+                    info["mhz"] = max(info["mhz"], float(value))
+    except OSError:
+        pass
+    return info
+
+
 def cpu_model(cpuinfo="/proc/cpuinfo"):
     """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows.
 
     Results and measurements are keyed and labelled with it: one spelling everywhere.
     """
-    try:
-        with open(cpuinfo, encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    return value.strip()
-    except OSError:
-        pass
+    model = cpu_info(cpuinfo)["model"]
+    if model is not None:
+        return model
     import platform
 
     return platform.processor() or platform.machine() or "unknown CPU"

@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from d2l_extras.sections import SECTIONS
-from d2l_extras_boot import cores_available, cpu_model
+from d2l_extras_boot import cores_available, cpu_info, cpu_model
 
 ROOT = Path(__file__).resolve().parent.parent
 # Both paths train a section's network on that section's `quick` settings (input size, batch
@@ -197,25 +197,9 @@ def busy_core(seconds):
         proc.wait()
 
 
-def _cpu_flags_and_mhz():
-    """The CPU's flags and its highest clock in MHz, from /proc/cpuinfo (empty and 0 elsewhere)."""
-    mhz, flags = 0.0, set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            key = key.strip()
-            if key == "cpu MHz":
-                mhz = max(mhz, float(value))
-            elif key == "flags":
-                flags = set(value.split())
-    except OSError:
-        pass
-    return flags, mhz
-
-
 def vector_extensions():
     """The SIMD extensions the CPU reports that matter to oneDNN's kernels, widest first."""
-    flags, _ = _cpu_flags_and_mhz()
+    flags = cpu_info()["flags"]
     wanted = ("avx512f", "avx512_vnni", "avx512_bf16", "avx2", "fma", "avx", "sse4_2")
     return [f for f in wanted if f in flags]
 
@@ -223,7 +207,8 @@ def vector_extensions():
 def cpu_peak_gflops():
     """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
     cores = cores_available()
-    flags, mhz = _cpu_flags_and_mhz()
+    info = cpu_info()
+    flags, mhz = info["flags"], info["mhz"]
     # Two FMA units per core: 2 × (vector width in floats) × 2 FLOPs per FMA.
     per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16 if "avx" in flags else 8
     return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({cpu_model()})"

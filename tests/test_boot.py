@@ -203,3 +203,12 @@ def test_cpu_model_reads_the_model_name_and_falls_back_to_platform(tmp_path):
     expected = platform.processor() or platform.machine() or "unknown CPU"
     assert boot.cpu_model(str(cpuinfo)) == expected
     assert boot.cpu_model(str(tmp_path / "missing")) == expected
+
+
+def test_cpu_info_reads_model_flags_and_the_highest_clock(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel\t\t: 1\nmodel name\t: AMD EPYC 7B13\ncpu MHz\t\t: 2450.000\n"
+                       "flags\t\t: fpu avx2 fma\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+                       "cpu MHz\t\t: 2600.5\nflags\t\t: fpu avx2 fma\n")
+    assert boot.cpu_info(str(cpuinfo)) == {"model": "AMD EPYC 7B13", "flags": {"fpu", "avx2", "fma"}, "mhz": 2600.5}
+    assert boot.cpu_info(str(tmp_path / "missing")) == {"model": None, "flags": set(), "mhz": 0.0}
