@@ -23,7 +23,7 @@ from .language import check_lang, pick, text
 from .summary import ensure_initialized
 
 
-__all__ = ["Figures", "pick", "per_language", "set_axes", "describe_layer", "describe_block",
+__all__ = ["Figures", "pick", "per_language", "set_axes", "label_points", "describe_layer", "describe_block",
            "layer_shapes", "draw_chain", "draw_columns", "draw_blocks", "draw_branches", "draw_function_classes"]
 
 
@@ -32,6 +32,38 @@ def set_axes(ax, lang, **props):
 
     ``set_axes(ax, lang, xscale='log', xlabel=('số tham số', 'parameters'))``"""
     return ax.set(**{key: pick(value, lang) for key, value in props.items()})
+
+
+# Where a point's label may go, in order: right above, right below, left above, left below.
+_LABEL_PLACES = (((4, 4), "left", "bottom"), ((4, -4), "left", "top"),
+                 ((-4, 4), "right", "bottom"), ((-4, -4), "right", "top"))
+
+
+def label_points(ax, xs, ys, labels, fontsize=8):
+    """Label scatter points so that no two labels overlap: each goes to the first place around
+    its point (right above, right below, left above, left below) that overlaps no label placed
+    before it and stays inside the axes; failing all, right above. Call it after the figure's
+    layout (``tight_layout``), which moves the axes. Returns the annotations."""
+    renderer = ax.figure.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    placed, annotations = [], []
+    for x, y, label in zip(xs, ys, labels):
+        for offset, ha, va in _LABEL_PLACES:
+            note = ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, ha=ha, va=va,
+                               fontsize=fontsize)
+            box = note.get_window_extent(renderer)
+            fits = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1)
+            if fits and not any(box.overlaps(other) for other in placed):
+                break
+            note.remove()
+        else:  # nowhere free: the first place, as an unplaced label would be
+            offset, ha, va = _LABEL_PLACES[0]
+            note = ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, ha=ha, va=va,
+                               fontsize=fontsize)
+            box = note.get_window_extent(renderer)
+        placed.append(box)
+        annotations.append(note)
+    return annotations
 
 
 def _png(fig):

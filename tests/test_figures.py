@@ -80,3 +80,32 @@ def test_a_backend_chosen_before_importing_the_course_is_kept():
                                            "import d2l_extras\nprint(matplotlib.get_backend())")])
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     assert "".join(o.get("text", "") for o in nb.cells[0].outputs).strip().lower() == "agg"
+
+
+def test_point_labels_are_kept_apart_and_inside_the_axes():
+    """08's scatter plots: VGG-11 and ResNet-18 sat almost on one spot, and their labels,
+    each placed right above its point, were drawn over each other."""
+    import matplotlib.pyplot as plt
+
+    from d2l_extras.figures import label_points
+
+    fig, (ax, _) = plt.subplots(1, 2, figsize=(10, 3.8))  # 08's figure, its parameters plot
+    xs = [21_598_922, 17_927_498, 1_992_166, 5_977_530, 45_330, 11_186_186, 764_834]
+    ys = [0.871, 0.885, 0.855, 0.859, 0.886, 0.883, 0.906]
+    labels = ["AlexNet", "VGG-11 (tỷ lệ 4)", "NiN", "GoogLeNet", "LeNet + BN", "ResNet-18", "DenseNet"]
+    ax.scatter(xs, ys)
+    ax.set_xscale("log")
+    ax.margins(x=0.25, y=0.12)
+    fig.tight_layout()
+    notes = label_points(ax, xs, ys, labels)
+    renderer = fig.canvas.get_renderer()
+    boxes = [n.get_window_extent(renderer) for n in notes]
+    assert [n.get_text() for n in notes] == labels
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    inside = ax.get_window_extent(renderer)
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1 for b in boxes)
+    # the same labels each right above its point (the plots before) do overlap here
+    plain = [ax.annotate(t, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8).get_window_extent(renderer)
+             for x, y, t in zip(xs, ys, labels)]
+    assert plain[1].overlaps(plain[5])  # VGG-11 and ResNet-18
+    plt.close(fig)
