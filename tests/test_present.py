@@ -61,14 +61,34 @@ def kernel_states(port, token):
         return [s["kernel"]["execution_state"] for s in json.load(reply)]
 
 
-def wait_for_idle_kernel(port, token, timeout=180):
-    """Wait until the notebook's kernel has started and is idle: keys pressed before are lost."""
+def kernel_is_idle(port, token, timeout):
+    """Whether the notebook's kernel has started and is idle within ``timeout`` seconds (keys
+    pressed before that are lost)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if kernel_states(port, token) == ["idle"]:
-            return
+            return True
         time.sleep(0.5)
-    pytest.fail(f"the slideshow's kernel was not ready after {timeout} s: {kernel_states(port, token)}")
+    return False
+
+
+def wait_for_idle_kernel(page, port, token):
+    """Wait for the slideshow's kernel; reload the page once if it never connected to it.
+
+    About one page load in 25 here (CI on 2026-11-30, then 1 of 26 runs) left the kernel
+    'starting' for 3 minutes: the server had started it, but the page had not opened its
+    websocket (the server logged the connection only as the page closed). Not found why. A
+    presenter would reload; so does the test, after 90 s, when the kernel is long up (a reload
+    forced while the kernel was still starting met the same state once in two). Two failures
+    in a row fail the test.
+    """
+    if kernel_is_idle(port, token, 90):
+        return
+    print(f"slideshow: kernel still {kernel_states(port, token)} after 90 s; reloading the page once")
+    page.reload(timeout=180_000)
+    page.wait_for_selector(".reveal .slides section.present", timeout=180_000)
+    if not kernel_is_idle(port, token, 180):
+        pytest.fail(f"the slideshow's kernel was not ready after a reload: {kernel_states(port, token)}")
 
 
 @pytest.mark.slow
@@ -103,9 +123,14 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
                     r.abort()
 
             page.route("**/*", route)
+            events = []  # the browser's side, for the CI log of a failure
+            page.on("console", lambda m: events.append(f"{time.strftime('%X')} console {m.type}: {m.text[:300]}"))
+            page.on("websocket", lambda ws: events.append(f"{time.strftime('%X')} websocket {ws.url[:120]}"))
+            page.on("requestfailed", lambda r: events.append(f"{time.strftime('%X')} failed {r.url[:120]}"))
             try:
                 run_first_cells(page, port, token, name, titles, lang, other)
             except BaseException:  # what the slideshow showed, for the CI log
+                print("browser events:", *events[-60:], sep="\n")
                 page.screenshot(path=str(tmp_path / "failure.png"))
                 print("slideshow text:", page.evaluate("() => document.querySelector('.reveal')?.innerText"))
                 print("JupyterLab log:", log.read_text()[-3000:])
@@ -123,7 +148,7 @@ def run_first_cells(page, port, token, name, titles, lang, other):
     text = page.evaluate("() => document.querySelector('.reveal .slides').innerText").lower()
     assert titles[f"lang-{lang}"].lower() in text
     assert titles[f"lang-{other}"].lower() not in text, f"the {other} title is shown in the {lang} slideshow"
-    wait_for_idle_kernel(port, token)
+    wait_for_idle_kernel(page, port, token)
     ran = 0
     for _ in range(20):  # run the first two code cells, moving on slide by slide
         cell = page.locator(".reveal .slides section.present .jp-CodeCell >> visible=true").first
