@@ -46,21 +46,20 @@ def label_points(ax, xs, ys, labels, fontsize=8):
     layout (``tight_layout``), which moves the axes. Returns the annotations."""
     renderer = ax.figure.canvas.get_renderer()
     inside = ax.get_window_extent(renderer)
+
+    def fits(box):
+        return box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1
+
     placed, annotations = [], []
     for x, y, label in zip(xs, ys, labels):
-        for offset, ha, va in _LABEL_PLACES:
+        # Try each place, then fall back to the first (as an unplaced label would be).
+        for i, (offset, ha, va) in enumerate(_LABEL_PLACES + _LABEL_PLACES[:1]):
             note = ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, ha=ha, va=va,
                                fontsize=fontsize)
             box = note.get_window_extent(renderer)
-            fits = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1)
-            if fits and not any(box.overlaps(other) for other in placed):
+            if i == len(_LABEL_PLACES) or (fits(box) and not any(box.overlaps(other) for other in placed)):
                 break
             note.remove()
-        else:  # nowhere free: the first place, as an unplaced label would be
-            offset, ha, va = _LABEL_PLACES[0]
-            note = ax.annotate(label, (x, y), textcoords="offset points", xytext=offset, ha=ha, va=va,
-                               fontsize=fontsize)
-            box = note.get_window_extent(renderer)
         placed.append(box)
         annotations.append(note)
     return annotations

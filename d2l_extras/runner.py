@@ -23,7 +23,7 @@ import d2l_extras_boot
 
 d2l_extras_boot.start()  # before anything imports mxnet
 
-from .results import REPO_ROOT, atomic_write_text
+from .results import REPO_ROOT, atomic_write_text, build_dir
 
 __all__ = ["main", "code_hash", "package_hash", "run_fingerprint", "run_record", "stale_reasons",
            "write_summary"]
@@ -208,7 +208,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
     parser.add_argument("--profile", default=os.environ.get("D2L_PROFILE", "auto"))
-    parser.add_argument("--build", default=os.environ.get("D2L_BUILD_DIR") or str(REPO_ROOT / "build"))
+    parser.add_argument("--build", default=str(build_dir()), help="build folder (default: results.build_dir())")
     parser.add_argument("--cell-timeout", type=int, default=3600, help="seconds a cell may run")
     parser.add_argument("--force", action="store_true", help="re-execute notebooks already done")
     args = parser.parse_args(argv)

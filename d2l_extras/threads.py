@@ -47,9 +47,10 @@ def openmp_runtime(maps="/proc/self/maps"):
     """
     try:
         with open(maps, encoding="utf-8") as f:
-            paths = [line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6]
+            fields = [line.split(None, 5) for line in f]
     except OSError:  # no /proc (macOS): nothing to find
         return None
+    paths = [parts[5].strip() for parts in fields if len(parts) == 6]  # the mapped file, where there is one
     for path in paths:
         if os.path.basename(path).startswith(_OPENMP_NAMES) and ".so" in path:
             return ctypes.CDLL(path)
