@@ -36,10 +36,11 @@ KERNEL = "nn.Conv2D with only the kernel taps that reach the input"  # named in 
 
 def active_taps(size, kernel, stride, pad):
     """(first, last) kernel tap along one axis that reaches a real input (not padding) for at
-    least one output of a convolution over ``size`` inputs."""
+    least one output of a convolution over ``size`` inputs; None when no tap does (padding
+    so wide, and a stride so long, that every output reads padding only)."""
     outputs = (size + 2 * pad - kernel) // stride + 1
     used = [u for u in range(kernel) if any(0 <= i * stride + u - pad < size for i in range(outputs))]
-    return used[0], used[-1]
+    return (used[0], used[-1]) if used else None
 
 
 def _trim(kwargs, height, width):
@@ -52,7 +53,10 @@ def _trim(kwargs, height, width):
         return None
     taps, new_kernel, new_pad = [], [], []
     for size, k, s, p in zip((height, width), kernel, stride, pad):
-        first, last = active_taps(size, k, s, p)
+        used = active_taps(size, k, s, p)
+        if used is None:
+            return None  # its outputs are the bias alone: nothing to gain, left as it is
+        first, last = used
         k2, p2 = last - first + 1, p - first
         if p2 < 0 or (size + 2 * p2 - k2) // s != (size + 2 * p - k) // s:
             return None  # MXNet pads both sides alike: this cut would not give the same outputs
@@ -94,12 +98,9 @@ class TrimmedConvolutions:
         self.net, self.size, self.trimmed, self._hook = None, None, [], None
 
     def apply(self, net, x):
-        """Run ``x`` (one batch, NCHW) through ``net`` without hybridization, recording each
+        """Run ``x`` (one batch) through ``net`` without hybridization, recording each
         ``nn.Conv2D``'s input size, and trim the convolutions that have unused taps. Also
         completes ``net``'s deferred parameter shapes. Call before ``net`` is traced."""
-        if len(x.shape) != 4:
-            net(x)
-            return
         convs, shapes, hooks = [], {}, []
 
         def record(block, args):

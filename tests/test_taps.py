@@ -25,6 +25,29 @@ def test_active_taps(size, kernel, stride, pad, expected):
     assert taps.active_taps(size, kernel, stride, pad) == expected
 
 
+def test_a_convolution_that_reads_padding_only_is_left_alone():
+    # 1x1 kernel, padding 1, stride 2 on a 1x1 map: two outputs, both on the padding
+    assert taps.active_taps(1, 1, 2, 1) is None
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 1, strides=2, padding=1), nn.Conv2D(4, 3, padding=1), nn.Dense(2))
+    net.initialize()
+    with taps.trimmed_convolutions() as trimmer:
+        trimmer.apply(net, np.ones((1, 3, 1, 1)))
+        # the first is left alone; the second sees a 2x2 map and uses every tap
+        assert trimmer.trimmed == []
+    assert net(np.ones((2, 3, 1, 1))).shape == (2, 2)
+
+
+def test_a_network_without_images_gets_its_shapes_and_nothing_trimmed():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(8, activation="relu"), nn.Dense(3))
+    net.initialize()
+    with taps.trimmed_convolutions() as trimmer:
+        trimmer.apply(net, np.ones((1, 5)))
+        assert trimmer.trimmed == []
+    assert net[0].weight.shape == (8, 5)  # deferred shapes completed by the one prediction
+
+
 def test_a_convolution_using_every_tap_is_not_trimmed():
     conv = nn.Conv2D(4, 3, padding=1)
     assert taps._trim(conv._kwargs, 4, 4) is None
