@@ -11,6 +11,7 @@ path in ``JPY_SESSION_NAME``; the one-language notebooks of slides/present.py an
 scripts/student.py carry it), else both.
 """
 import functools
+import hashlib
 import json
 import numbers
 import os
@@ -249,7 +250,10 @@ def frame(df, formats=None, labels=None):
         shown.index.name = word(df.index.name, lang)
         shown = shown.apply(lambda col: col.map(lambda v: word(v, lang)) if col.dtype == object else col)
         specs = {word(c, lang): (lambda v, spec=spec: number(v, spec, lang)) for c, spec in (formats or {}).items()}
-        return shown.style.format(specs)
+        # The table's HTML ids from its content, not pandas' random ones: a notebook run
+        # again with the same results is the same file (no diff of every id in a commit).
+        uuid = hashlib.sha256((lang + shown.to_json()).encode()).hexdigest()[:10]
+        return shown.style.format(specs).set_uuid(uuid)
 
     show(render)
 

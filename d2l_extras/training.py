@@ -273,9 +273,12 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
             # The main job (d2l_extras.runner) sets D2L_CHECKPOINT_DIR so that a killed run
             # resumes each training from its last complete epoch. The folder is named after
             # everything the training depends on, so an edited network never resumes an old run.
-            identity = training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel,
-                                         concat_kernel=CONCAT_KERNEL if concat.calls else None,
-                                         taps_kernel=TAPS_KERNEL if trimmer.trimmed else None)
+            # Each substitution that acted on this network is named (it changes the order of
+            # the sums); one that did not leaves the identity as it was without it.
+            kernels = {name: kernel for name, kernel, acted in (("concat_kernel", CONCAT_KERNEL, concat.calls),
+                                                                ("taps_kernel", TAPS_KERNEL, trimmer.trimmed))
+                       if acted}
+            identity = training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel, kernels)
             checkpoint_dir = os.path.join(os.environ[CHECKPOINT_ENV], f"fit-{identity['digest'][:16]}")
             resume = True
         trainer = _make_trainer(net, recipe, lr, scheduler, parallel)
@@ -439,14 +442,14 @@ def _kernel_code():
     return list(shell.user_ns.get("In", []))
 
 
-def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, parallel, concat_kernel=None,
-                      taps_kernel=None):
+def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, parallel, kernels=None):
     """What a training depends on, with its SHA-256 ``digest``: the network (structure,
     parameter shapes, class sources, initial parameters), the code run before it in a
     notebook, the data (batches, batch size, first batch), the settings and the devices,
-    and ``concat_kernel``, the kernel of its channel concatenations when ``fit`` replaced
-    ``np.concatenate``'s (``layout.KERNEL``), and ``taps_kernel`` when it trimmed convolutions
-    to the kernel taps that reach their input (``taps.KERNEL``).
+    and ``kernels``, the substitutions ``fit`` made for this network ({key: kernel}, only
+    those that acted): ``concat_kernel`` when its channel concatenations ran on
+    ``layout.KERNEL``, ``taps_kernel`` when convolutions were trimmed to the kernel taps
+    that reach their input (``taps.KERNEL``).
 
     Two trainings share a digest only when none of these differ; ``fit`` names automatic
     checkpoints after it. A process-wide counter or a class name would not do: an edited
@@ -470,10 +473,7 @@ def training_identity(net, train_iter, first_batch, num_epochs, lr, recipe, para
     }
     if recipe.revive_dead_classes:  # only then: the identities of other trainings stay as they were
         identity["revive_rule"] = revive_rule()
-    if concat_kernel is not None:  # likewise: networks without a concatenation keep their identity
-        identity["concat_kernel"] = concat_kernel
-    if taps_kernel is not None:  # likewise: networks without such a convolution keep their identity
-        identity["taps_kernel"] = taps_kernel
+    identity.update(kernels or {})  # likewise: a network no substitution touched keeps its identity
     identity["digest"] = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
     return identity
 

@@ -208,6 +208,16 @@ def test_a_data_frame_in_each_language(shown):
     assert "trained here" not in html["vi"] and "parameters" not in html["vi"]
 
 
+def test_a_data_frame_shown_again_is_the_same_html(shown):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"network": ["NiN", "ResNet-18"], "test acc": [0.855, 0.895]}).set_index("network")
+    for frame in (df, df, df.assign(**{"test acc": [0.855, 0.896]})):
+        language.frame(frame, {"test acc": ".3f"})
+    html = [styler.to_html() for _, styler in shown]  # vi, en of each call
+    assert html[0] == html[2] and html[1] == html[3]  # the same content: the same ids
+    assert len({html[0], html[1], html[4], html[5]}) == 4  # another language or content: other ids
+
+
 def test_a_sentence_describes_a_history_in_its_language(shown):
     from d2l_extras.training import History
 
