@@ -117,6 +117,41 @@ FIT_ZOOMS_JS = """() => [...document.querySelectorAll('.reveal .slides section')
   .filter(s => !s.querySelector('section'))
   .map(s => parseFloat(s.getAttribute('data-fit-zoom') || '1'))"""
 
+# What runs past a slide's right edge, cut off on screen and in the PDF: per slide (0-based),
+# each code block or printed output whose text, or table or image whose box, reaches past the
+# box that clips it (an ancestor that hides its overflow, or the slide's canvas), by how many
+# pixels, and its longest line. Every slide is laid out for the measurement (reveal.js shows
+# one at a time), after the deck's own fitting.
+OVERFLOW_JS = """() => {
+  const style = document.createElement('style');
+  style.textContent = '.reveal .slides section { display: block !important; }';
+  document.head.appendChild(style);
+  const found = [];
+  const canvas = document.querySelector('.reveal .slides').getBoundingClientRect().right;
+  const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+  leaves.forEach((slide, n) => {
+    for (const el of slide.querySelectorAll('pre, table, img')) {
+      if (el.closest('aside.notes') || el.getClientRects().length === 0) continue;
+      let drawn = el.getBoundingClientRect();
+      if (el.tagName === 'PRE') {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        drawn = range.getBoundingClientRect();
+      }
+      let clip = canvas;
+      for (let e = el.parentElement; e && e !== slide; e = e.parentElement) {
+        if (getComputedStyle(e).overflowX !== 'visible') clip = Math.min(clip, e.getBoundingClientRect().right);
+      }
+      if (drawn.right > clip + 1) {
+        const line = (el.textContent || '').split('\\n').reduce((a, b) => a.length >= b.length ? a : b, '');
+        found.push([n, el.tagName.toLowerCase(), Math.round(drawn.right - clip), line.slice(0, 80)]);
+      }
+    }
+  });
+  style.remove();
+  return found;
+}"""
+
 VIETNAMESE_LETTER = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 # English words of the course's prose and printed outputs that Vietnamese text does not borrow
 # ("batch" and "epoch" it does, per the glossary).

@@ -28,11 +28,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from d2l_extras.profiles import settings_table
 from d2l_extras.sections import NOTEBOOKS, SECTIONS
-from slides_helpers import (FIT_ZOOMS_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
+from slides_helpers import (FIT_ZOOMS_JS, OVERFLOW_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
                             launch_browser, need_browser, other_language_strings, vietnamese_output_fonts)
 
 LANGS = ("vi", "en")
 FIXTURE_NAME = "99_slides_fixture"
+# Wider than a slide (about 110 characters fit): zoomed to fit, not cut off.
+LONG_CODE_LINE = ("history = dx.fit(net, train_iter, test_iter, num_epochs, lr, devices, recipe=recipe, "
+                  "display=None, checkpoint_dir=None)  # a line of 150 characters")
 CI_MARKER = "CI_ONLY_BOOKKEEPING_7f3a"
 
 
@@ -83,6 +86,7 @@ def make_fixture_notebook(path: Path):
             "stream", name="stdout",
             text="\n".join(f"Conv2D      output (1, 96, 54, 54)   params {i * 1000}" for i in range(45)))]), "-"),
         _cell(code("x = 1  # continues the slide vertically"), "subslide"),
+        _cell(code(LONG_CODE_LINE), "subslide"),
         _cell(code("dx.settings_table('resnet', 'cpu')", outputs=[new_output("display_data", metadata={"lang": lang}, data={
             "text/markdown": settings_table("resnet", "cpu").markdown(lang), "text/plain": "table"})
             for lang in LANGS]), "subslide"),
@@ -293,6 +297,15 @@ def test_deck(built, browser, deck_id):
         assert d.failed == [], f"failed requests: {d.failed}"
         assert d.errors == [], f"console errors: {d.errors}"
         assert page.evaluate("document.documentElement.lang") == lang
+
+        # Nothing runs past a slide's right edge: a long code line zooms its slide to fit, a
+        # long printed line wraps.
+        assert page.evaluate(OVERFLOW_JS) == [], "cut off at the right edge: [slide, element, px, text]"
+        if FIXTURE_NAME in deck_id:
+            slide = page.evaluate("() => [...document.querySelectorAll('.reveal .slides section')]"
+                                  ".filter(s => !s.querySelector('section'))"
+                                  ".findIndex(s => s.textContent.includes('a line of 150 characters'))")
+            assert 0.6 < zooms[slide] < 1, f"the fixture's 150-character code line: zoom {zooms[slide]}"
 
         # As many slides as slide/subslide cells of this language.
         assert page.evaluate("Reveal.getTotalSlides()") == want
