@@ -4,6 +4,7 @@ Every process a test starts is stopped in a ``finally`` (its process group, or e
 process whose environment names the test's scheduler port), and every wait is bounded.
 """
 import json
+import math
 import os
 import signal
 import socket
@@ -166,8 +167,11 @@ def test_dist_async_trains(tmp_path, port, capsys):
         info = json.loads((tmp_path / f"worker-{r}.json").read_text())
         assert info["type"] == "dist_async"
         losses = [rec["train_loss"] for rec in info["history"]]
-        # Measured over 6 runs: the loss fell by 0.86-1.01, the last test accuracy 0.69-0.78.
-        assert losses[-1] < losses[0] - 0.5, losses
+        # Measured over 6 runs: the loss fell by 0.86-1.01, the last test accuracy 0.69-0.78. On a
+        # busy machine one worker can run well ahead, and the other's first epoch already starts
+        # from trained weights (first loss 1.18, last 0.75); so the last epoch's loss is held
+        # against that of a network that has not learned (ln 10 = 2.30 for ten classes).
+        assert losses[-1] < math.log(10) - 1.0, losses
         assert info["history"][-1]["test_acc"] > 0.4, info["history"]
         assert all(onp.isfinite(v).all() for v in load_params(tmp_path / f"worker-{r}.params").values())
 
