@@ -89,11 +89,21 @@ class DeckPage:
 
 
 # ----------------------------------------------------------------- what a deck shows
+# The slides a reader sees, in order: reveal.js nests a vertical stack's slides in a <section>
+# of its own, which is not a slide. Written LEAF_SLIDES in the scripts below (``with_leaves``).
+LEAF_SLIDES_JS = "[...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'))"
+
+
+def with_leaves(script):
+    """A page script with LEAF_SLIDES standing for the array of leaf slides."""
+    return script.replace("LEAF_SLIDES", LEAF_SLIDES_JS)
+
+
 # Every text a student reads on the slides, prose and outputs (not code, not speaker notes):
 # innermost text blocks, each line (of a <pre>, or ended by <br>) on its own; elements hidden by CSS are left out.
-VISIBLE_TEXTS_JS = """() => {
+VISIBLE_TEXTS_JS = with_leaves("""() => {
   const blocks = 'p, li, th, td, h1, h2, h3, h4, h5, h6, pre, figcaption, blockquote, dt, dd';
-  const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+  const leaves = LEAF_SLIDES;
   const texts = [];
   leaves.forEach((slide, n) => {
     for (const el of slide.querySelectorAll(blocks)) {
@@ -112,23 +122,21 @@ VISIBLE_TEXTS_JS = """() => {
     }
   });
   return texts;
-}"""
-FIT_ZOOMS_JS = """() => [...document.querySelectorAll('.reveal .slides section')]
-  .filter(s => !s.querySelector('section'))
-  .map(s => parseFloat(s.getAttribute('data-fit-zoom') || '1'))"""
+}""")
+FIT_ZOOMS_JS = with_leaves("""() => LEAF_SLIDES.map(s => parseFloat(s.getAttribute('data-fit-zoom') || '1'))""")
 
 # What runs past a slide's right edge, cut off on screen and in the PDF: per slide (0-based),
 # each code block or printed output whose text, or table or image whose box, reaches past the
 # box that clips it (an ancestor that hides its overflow, or the slide's canvas), by how many
 # pixels, and its longest line. Every slide is laid out for the measurement (reveal.js shows
 # one at a time), after the deck's own fitting.
-OVERFLOW_JS = """() => {
+OVERFLOW_JS = with_leaves("""() => {
   const style = document.createElement('style');
   style.textContent = '.reveal .slides section { display: block !important; }';
   document.head.appendChild(style);
   const found = [];
   const canvas = document.querySelector('.reveal .slides').getBoundingClientRect().right;
-  const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+  const leaves = LEAF_SLIDES;
   leaves.forEach((slide, n) => {
     for (const el of slide.querySelectorAll('pre, table, img')) {
       if (el.closest('aside.notes') || el.getClientRects().length === 0) continue;
@@ -150,7 +158,7 @@ OVERFLOW_JS = """() => {
   });
   style.remove();
   return found;
-}"""
+}""")
 
 VIETNAMESE_LETTER = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 # English words of the course's prose and printed outputs that Vietnamese text does not borrow
@@ -205,9 +213,9 @@ def vietnamese_output_fonts(deck, max_slides=3):
     ``max_slides`` slides that have one: a list of (slide index, first 40 characters, [family, ...])
     per output <pre>. Each slide is shown first, with its fragments, so that it is laid out."""
     page = deck.page
-    slides = page.evaluate("""(pattern) => {
+    slides = page.evaluate(with_leaves("""(pattern) => {
       const re = new RegExp(pattern, 'i');
-      const leaves = [...document.querySelectorAll('.reveal .slides section')].filter(s => !s.querySelector('section'));
+      const leaves = LEAF_SLIDES;
       const out = [];
       leaves.forEach((s, n) => {
         if ([...s.querySelectorAll('.jp-OutputArea-output pre')].some(p => re.test(p.textContent))) {
@@ -216,7 +224,7 @@ def vietnamese_output_fonts(deck, max_slides=3):
         }
       });
       return out;
-    }""", VIETNAMESE_LETTER.pattern)
+    }"""), VIETNAMESE_LETTER.pattern)
     found = []
     for n, h, v in slides[:max_slides]:
         page.evaluate(f"Reveal.slide({h}, {v}, 999)")  # every fragment shown: hidden text is not drawn

@@ -29,7 +29,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from d2l_extras.profiles import settings_table
 from d2l_extras.sections import NOTEBOOKS, SECTIONS
 from slides_helpers import (FIT_ZOOMS_JS, OVERFLOW_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
-                            launch_browser, need_browser, other_language_strings, vietnamese_output_fonts)
+                            launch_browser, need_browser, other_language_strings, vietnamese_output_fonts, with_leaves)
 
 LANGS = ("vi", "en")
 FIXTURE_NAME = "99_slides_fixture"
@@ -302,9 +302,8 @@ def test_deck(built, browser, deck_id):
         # long printed line wraps.
         assert page.evaluate(OVERFLOW_JS) == [], "cut off at the right edge: [slide, element, px, text]"
         if FIXTURE_NAME in deck_id:
-            slide = page.evaluate("() => [...document.querySelectorAll('.reveal .slides section')]"
-                                  ".filter(s => !s.querySelector('section'))"
-                                  ".findIndex(s => s.textContent.includes('a line of 150 characters'))")
+            slide = page.evaluate(with_leaves(
+                "() => LEAF_SLIDES.findIndex(s => s.textContent.includes('a line of 150 characters'))"))
             assert 0.6 < zooms[slide] < 1, f"the fixture's 150-character code line: zoom {zooms[slide]}"
 
         # As many slides as slide/subslide cells of this language.
