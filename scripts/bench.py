@@ -204,14 +204,49 @@ def vector_extensions():
     return [f for f in wanted if f in flags]
 
 
+def cpu_vendor_family(cpuinfo="/proc/cpuinfo"):
+    """The CPU's ``vendor_id`` and ``cpu family`` from /proc/cpuinfo (None, None elsewhere).
+
+    The model name alone does not tell the CPU kinds apart: virtual machines may report only
+    "AMD EPYC" for Zen 3 (AVX2) and Zen 4 (AVX-512) alike."""
+    vendor = family = None
+    try:
+        with open(cpuinfo, encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "vendor_id" and vendor is None:
+                    vendor = value.strip()
+                elif key == "cpu family" and family is None:
+                    family = int(value)
+                if vendor is not None and family is not None:
+                    break
+    except (OSError, ValueError):
+        pass
+    return vendor, family
+
+
+def fp32_flops_per_cycle(flags, vendor=None, family=None):
+    """Peak FP32 FLOPs per cycle of one core: two FMA units × floats per vector × 2 FLOPs.
+
+    AMD's Zen 4 (family 25 with AVX-512) runs a 512-bit instruction on its 256-bit units in two
+    passes, so its peak is AVX2's; Intel's AVX-512 cores and AMD's Zen 5 have 512-bit units."""
+    if "avx512f" in flags and not (vendor == "AuthenticAMD" and family == 25):
+        return 64
+    if {"avx2", "fma"} <= flags or "avx512f" in flags:
+        return 32
+    return 16 if "avx" in flags else 8
+
+
 def cpu_peak_gflops():
     """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
     cores = cores_available()
     info = cpu_info()
-    flags, mhz = info["flags"], info["mhz"]
-    # Two FMA units per core: 2 × (vector width in floats) × 2 FLOPs per FMA.
-    per_cycle = 64 if "avx512f" in flags else 32 if {"avx2", "fma"} <= flags else 16 if "avx" in flags else 8
-    return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({cpu_model()})"
+    vendor, family = cpu_vendor_family()
+    per_cycle = fp32_flops_per_cycle(info["flags"], vendor, family)
+    mhz = info["mhz"]
+    kind = cpu_model() + (f"; {vendor}, family {family}" if vendor else "")
+    return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({kind})"
 
 
 def run(path, net_key, args, threads=None):

@@ -35,6 +35,26 @@ def test_vector_extensions_come_from_cpuinfo():
                      if f" {f} " in flags.replace("\n", " ")]
 
 
+
+@pytest.mark.parametrize("flags, vendor, family, want", [
+    ({"avx512f", "avx2", "fma"}, "GenuineIntel", 6, 64),   # Xeon with AVX-512
+    ({"avx512f", "avx2", "fma"}, "AuthenticAMD", 25, 32),  # Zen 4: AVX-512 on 256-bit units
+    ({"avx512f", "avx2", "fma"}, "AuthenticAMD", 26, 64),  # Zen 5: 512-bit units
+    ({"avx2", "fma", "avx"}, "AuthenticAMD", 25, 32),      # Zen 3
+    ({"avx"}, None, None, 16),
+    (set(), None, None, 8),
+])
+def test_the_peak_counts_the_vector_units_the_cpu_has(flags, vendor, family, want):
+    assert bench.fp32_flops_per_cycle(flags, vendor, family) == want
+
+
+def test_vendor_and_family_come_from_cpuinfo(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+                    "model name\t: AMD EPYC\n\nprocessor\t: 1\nvendor_id\t: AuthenticAMD\n")
+    assert bench.cpu_vendor_family(str(info)) == ("AuthenticAMD", 25)
+    assert bench.cpu_vendor_family(str(tmp_path / "missing")) == (None, None)
+
 def run_script(*args, timeout=600):
     import subprocess
     import sys
