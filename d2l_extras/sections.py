@@ -203,16 +203,16 @@ SECTIONS = {
         {"quick": (Settings(0.1, 1, 32, 32, 16000, 1000, floor=0.2),
                    "CI: 32×32, 16,000 images in batches of 32 (500 updates)",
                    "CI: ảnh 32×32, 16.000 ảnh, batch 32 (500 lần cập nhật)"),
-         "cpu": (Settings(0.01, 3, 32, 32, 40000, lr_schedule="cosine", initializer="he", momentum=0.9),
-                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), 40,000 images, batch 32 (more updates), "
-                 "3 epochs. SGD with momentum 0.9 and lr 0.01, decayed along a cosine: on average the step "
-                 "of plain SGD at lr 0.1, but steadier (seed 0: test accuracy 0.882 against 0.878 with plain "
+         "cpu": (Settings(0.01, 3, 32, 32, lr_schedule="cosine", initializer="he", momentum=0.9),
+                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), batch 32 (more updates), 3 epochs. SGD "
+                 "with momentum 0.9 and lr 0.01, decayed along a cosine: on average the step of plain SGD at "
+                 "lr 0.1, but steadier (40,000 images, seed 0: test accuracy 0.882 against 0.878 with plain "
                  "SGD). He initialization (without batch normalization, Xavier leaves the 22 layers on a "
                  "plateau for the first few hundred updates)",
-                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), 40.000 ảnh, batch 32 (nhiều lần "
-                 "cập nhật hơn), 3 epoch. SGD với động lượng 0,9 và tốc độ học 0,01, giảm theo cosin: bước "
-                 "trung bình bằng bước của SGD thường với tốc độ học 0,1 nhưng ổn định hơn (hạt giống 0: độ "
-                 "chính xác kiểm tra 0,882 so với 0,878 với SGD thường). Khởi tạo He (không có chuẩn hóa theo "
+                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), batch 32 (nhiều lần cập nhật hơn), "
+                 "3 epoch. SGD với động lượng 0,9 và tốc độ học 0,01, giảm theo cosin: bước trung bình bằng "
+                 "bước của SGD thường với tốc độ học 0,1 nhưng ổn định hơn (40.000 ảnh, hạt giống 0: độ chính "
+                 "xác kiểm tra 0,882 so với 0,878 với SGD thường). Khởi tạo He (không có chuẩn hóa theo "
                  "batch, Xavier để 22 tầng đứng yên trong vài trăm lần cập nhật đầu)")}),
     "batch_norm": Section(
         "batch_norm", "05_batch_norm", "LeNet with batch normalization", "LeNet với chuẩn hóa theo batch",
