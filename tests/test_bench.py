@@ -35,7 +35,6 @@ def test_vector_extensions_come_from_cpuinfo():
                      if f" {f} " in flags.replace("\n", " ")]
 
 
-
 @pytest.mark.parametrize("flags, vendor, family, want", [
     ({"avx512f", "avx2", "fma"}, "GenuineIntel", 6, 64),   # Xeon with AVX-512
     ({"avx512f", "avx2", "fma"}, "AuthenticAMD", 25, 32),  # Zen 4: AVX-512 on 256-bit units
@@ -54,6 +53,7 @@ def test_vendor_and_family_come_from_cpuinfo(tmp_path):
                     "model name\t: AMD EPYC\n\nprocessor\t: 1\nvendor_id\t: AuthenticAMD\n")
     assert bench.cpu_vendor_family(str(info)) == ("AuthenticAMD", 25)
     assert bench.cpu_vendor_family(str(tmp_path / "missing")) == (None, None)
+
 
 def run_script(*args, timeout=600):
     import subprocess
