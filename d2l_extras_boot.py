@@ -23,9 +23,9 @@ import sys
 import types
 import warnings
 
-__all__ = ["cores_available", "cpu_info", "cpu_model", "configure_threads", "restore_numpy_names",
-           "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package", "mxnet_package_for_this_machine",
-           "in_colab", "setup_colab"]
+__all__ = ["cores_available", "cpu_info", "cpu_model", "cpu_kind", "cpu_label", "widest_vectors", "configure_threads",
+           "restore_numpy_names", "supplied_numpy_names", "restore_scalar_repr", "start", "mxnet_package",
+           "mxnet_package_for_this_machine", "in_colab", "setup_colab"]
 
 # name -> NumPy's documented replacement, as a description shown to the user
 NUMPY_REPLACEMENTS = {
@@ -59,19 +59,27 @@ def cores_available():
 
 
 def cpu_info(cpuinfo="/proc/cpuinfo"):
-    """What Linux's /proc/cpuinfo says of the CPU: ``model`` (its first model name, or None),
-    ``flags`` (a set) and ``mhz`` (the highest clock of its cores, 0.0 when not given).
-    Elsewhere (no such file): None, an empty set and 0.0."""
-    info = {"model": None, "flags": set(), "mhz": 0.0}
+    """What Linux's /proc/cpuinfo says of the CPU (its first core's lines): ``model`` (model name),
+    ``vendor`` (``vendor_id``), ``family`` and ``model_number`` (ints), ``flags`` (a set) and
+    ``mhz`` (the highest clock of its cores, 0.0 when not given).
+    Elsewhere (no such file): None for each name and number, an empty set and 0.0."""
+    info = {"model": None, "vendor": None, "family": None, "model_number": None, "flags": set(), "mhz": 0.0}
+    first = {"model name": ("model", str.strip), "vendor_id": ("vendor", str.strip),
+             "cpu family": ("family", int), "model": ("model_number", int),
+             "flags": ("flags", lambda v: set(v.split()))}
+    seen = set()
     try:
         with open(cpuinfo, encoding="utf-8") as f:
             for line in f:
                 key, _, value = line.partition(":")
                 key = key.strip()
-                if key == "model name" and info["model"] is None:
-                    info["model"] = value.strip()
-                elif key == "flags" and not info["flags"]:
-                    info["flags"] = set(value.split())
+                if key in first and key not in seen:  # the first core's value
+                    seen.add(key)
+                    name, parse = first[key]
+                    try:
+                        info[name] = parse(value)
+                    except ValueError:  # not a number where one is expected: left as not given
+                        pass
                 elif key == "cpu MHz":
                     info["mhz"] = max(info["mhz"], float(value))
     except OSError:
@@ -80,16 +88,44 @@ def cpu_info(cpuinfo="/proc/cpuinfo"):
 
 
 def cpu_model(cpuinfo="/proc/cpuinfo"):
-    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows.
-
-    Results and measurements are keyed and labelled with it: one spelling everywhere.
-    """
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
     model = cpu_info(cpuinfo)["model"]
     if model is not None:
         return model
     import platform
 
     return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def widest_vectors(flags):
+    """The widest SIMD extension in a CPU's flags, as people write it ("AVX-512", "AVX2"...), or None."""
+    for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2")):
+        if flag in flags:
+            return name
+    return None
+
+
+def cpu_kind(cpuinfo="/proc/cpuinfo"):
+    """What tells CPUs apart, for keying measurements and labelling results: ``cpu`` (the model
+    name, :func:`cpu_model`), ``family`` and ``model`` (the vendor's numbers, None where not
+    given) and ``vectors`` (the widest SIMD extension, :func:`widest_vectors`).
+
+    The name alone does not: a virtual machine may call an AVX2 Zen 3 (family 25 model 1) and an
+    AVX-512 Zen 4 (model 17) both "AMD EPYC", and they train at different speeds."""
+    info = cpu_info(cpuinfo)
+    return {"cpu": cpu_model(cpuinfo), "family": info["family"], "model": info["model_number"],
+            "vectors": widest_vectors(info["flags"])}
+
+
+def cpu_label(kind=None):
+    """:func:`cpu_kind` in one line of English, e.g. "AMD EPYC, family 25 model 17, AVX-512"."""
+    kind = cpu_kind() if kind is None else kind
+    parts = [kind["cpu"]]
+    if kind["family"] is not None and kind["model"] is not None:
+        parts.append(f"family {kind['family']} model {kind['model']}")
+    if kind["vectors"]:
+        parts.append(kind["vectors"])
+    return ", ".join(parts)
 
 
 def configure_threads():

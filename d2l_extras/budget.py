@@ -84,7 +84,9 @@ class Sizing:
         """One sentence for the settings table: the measurement and what it decided."""
         table_images = self.table.subset or TRAIN_SIZE
         images = self.settings.subset or TRAIN_SIZE
-        values = dict(cpu=self.machine["cpu"], cores=self.machine["cores"], env=BUDGET_ENV,
+        # the name and vectors: what a reader knows of a CPU, in any language
+        cpu = ", ".join(str(self.machine[k]) for k in ("cpu", "vectors") if self.machine.get(k))
+        values = dict(cpu=cpu, cores=self.machine["cores"], env=BUDGET_ENV,
                       speed=" / ".join(number(round(t.train), ",", lang) for t in self.throughput.values()),
                       date=max(t.measured for t in self.throughput.values()),
                       budget=number(round(self.budget), ",", lang),
@@ -124,16 +126,18 @@ def training_budget():
 
 
 def machine():
-    """What the measured speed depends on besides the network: CPU, cores, threads, MXNet."""
+    """What the measured speed depends on besides the network: the CPU's kind
+    (:func:`d2l_extras_boot.cpu_kind`: name, family and model numbers, widest vectors, so that two
+    CPUs that share a name but not a speed are measured apart), cores, threads, MXNet."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from d2l_extras_boot import cores_available, cpu_model
+    from d2l_extras_boot import cores_available, cpu_kind
 
     try:
         mxnet = version("mxnet")
     except PackageNotFoundError:
         mxnet = "unknown"
-    return {"cpu": cpu_model(), "cores": cores_available(), "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+    return {**cpu_kind(), "cores": cores_available(), "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
             "mxnet": mxnet}
 
 

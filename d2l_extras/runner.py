@@ -105,12 +105,13 @@ def _done(out, path, profile):
 
 
 def machine():
-    """The CPU model and cores a run used (results depend on them: times, and the profile)."""
+    """What a run's results and times depend on: the machine that sizes and measures the `cpu`
+    profile (:func:`d2l_extras.budget.machine`) and the Python that ran it."""
     import platform
 
-    from d2l_extras_boot import cores_available, cpu_model
+    from .budget import machine as measured_on
 
-    return {"cpu": cpu_model(), "cores": cores_available(), "python": platform.python_version()}
+    return {**measured_on(), "python": platform.python_version()}
 
 
 def _peak_rss_mb(pid):

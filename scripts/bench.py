@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 from d2l_extras.sections import SECTIONS
-from d2l_extras_boot import cores_available, cpu_info, cpu_model
+from d2l_extras_boot import cores_available, cpu_info, cpu_label
 
 ROOT = Path(__file__).resolve().parent.parent
 # Both paths train a section's network on that section's `quick` settings (input size, batch
@@ -204,28 +204,6 @@ def vector_extensions():
     return [f for f in wanted if f in flags]
 
 
-def cpu_vendor_family(cpuinfo="/proc/cpuinfo"):
-    """The CPU's ``vendor_id`` and ``cpu family`` from /proc/cpuinfo (None, None elsewhere).
-
-    The model name alone does not tell the CPU kinds apart: virtual machines may report only
-    "AMD EPYC" for Zen 3 (AVX2) and Zen 4 (AVX-512) alike."""
-    vendor = family = None
-    try:
-        with open(cpuinfo, encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "vendor_id" and vendor is None:
-                    vendor = value.strip()
-                elif key == "cpu family" and family is None:
-                    family = int(value)
-                if vendor is not None and family is not None:
-                    break
-    except (OSError, ValueError):
-        pass
-    return vendor, family
-
-
 def fp32_flops_per_cycle(flags, vendor=None, family=None):
     """Peak FP32 FLOPs per cycle of one core: two FMA units × floats per vector × 2 FLOPs.
 
@@ -242,11 +220,10 @@ def cpu_peak_gflops():
     """cores × clock × FP32 FLOPs per cycle (from the CPU's vector extensions), and how."""
     cores = cores_available()
     info = cpu_info()
-    vendor, family = cpu_vendor_family()
-    per_cycle = fp32_flops_per_cycle(info["flags"], vendor, family)
+    per_cycle = fp32_flops_per_cycle(info["flags"], info["vendor"], info["family"])
     mhz = info["mhz"]
-    kind = cpu_model() + (f"; {vendor}, family {family}" if vendor else "")
-    return cores * mhz / 1000 * per_cycle, f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({kind})"
+    how = f"{cores} cores × {mhz / 1000:.2f} GHz × {per_cycle} FLOP/cycle ({cpu_label()})"
+    return cores * mhz / 1000 * per_cycle, how
 
 
 def run(path, net_key, args, threads=None):
