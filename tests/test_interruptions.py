@@ -22,8 +22,8 @@ CHILD = textwrap.dedent("""
     from mxnet import npx
     from mxnet.gluon import nn
     npx.set_np()
-    ckpt_dir, out, slow_write = sys.argv[1], sys.argv[2], sys.argv[3] == "slow"
-    if slow_write:  # hold the second checkpoint write open so the parent can kill it there
+    ckpt_dir, out, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    if mode == "slow":  # hold the second checkpoint write open so the parent can kill it there
         real_fsync, calls = os.fsync, [0]
         def slow_fsync(fd):
             calls[0] += 1
@@ -39,6 +39,8 @@ CHILD = textwrap.dedent("""
         def on_batch_end(self, epoch, batch, metrics):
             if batch == 2:
                 open(os.path.join(ckpt_dir, f"TRAINING-{epoch}"), "w").close()
+                if mode == "hold" and epoch == 0:  # stay mid-epoch until the parent kills: a fast
+                    time.sleep(60)                  # machine would otherwise finish the epoch first
     os.makedirs(ckpt_dir, exist_ok=True)
     train_iter, test_iter = dx.load_data_fashion_mnist(64, subset=768, test_subset=256)
     h = dx.fit(net, train_iter, test_iter, 3, 0.1, display=MarkTraining(), checkpoint_dir=ckpt_dir,
@@ -47,11 +49,13 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def start(tmp_path, name, slow="fast"):
+def start(tmp_path, name, mode="fast"):
+    """The child training in a new process group; ``mode``: "fast", "hold" (stops mid-way through
+    the first epoch) or "slow" (stops while writing the second checkpoint)."""
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     out = tmp_path / f"{name}.json"
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / f"ckpt-{name}"), str(out), slow],
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / f"ckpt-{name}"), str(out), mode],
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc, out
 
@@ -87,7 +91,7 @@ def test_kill_mid_epoch_and_mid_checkpoint_then_resume(tmp_path):
 
     ckpt = tmp_path / "ckpt-run"
     # 1. Killed during the first epoch's training: nothing is saved yet, nothing half-written.
-    proc, _ = start(tmp_path, "run")
+    proc, _ = start(tmp_path, "run", mode="hold")
     try:
         wait_for(lambda: (ckpt / "TRAINING-0").exists(), proc)
     finally:
@@ -95,7 +99,7 @@ def test_kill_mid_epoch_and_mid_checkpoint_then_resume(tmp_path):
     assert not any(p.name.startswith("epoch-") for p in ckpt.iterdir())
 
     # 2. Killed while writing the second checkpoint: the first stays, the second is absent.
-    proc, _ = start(tmp_path, "run", slow="slow")
+    proc, _ = start(tmp_path, "run", mode="slow")
     try:
         wait_for(lambda: (ckpt / "WRITING").exists(), proc)
     finally:
