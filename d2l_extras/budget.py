@@ -1,9 +1,9 @@
-"""The `cpu` profile's training sized to a time budget on this machine (issue 17).
+"""The `cpu` profile's training sized to a time budget on this machine.
 
 The `cpu` profile's table (``sections.py``) trains each section in a few minutes on a 2-core
-CPU with AVX-512; a CPU with AVX2 only takes 1.4-1.6 times as long, and a busy laptop longer
-still. So a notebook's own settings under `cpu` (``get_settings(section)``, no profile named)
-are sized to this machine:
+CPU with AVX-512; a CPU with AVX2 only takes longer, and a busy laptop longer still. So a
+notebook's own settings under `cpu` (``get_settings(section)``, no profile named) are sized
+to this machine:
 
 1. a fresh process trains the section's networks on a few batches of the table's settings
    and times training epochs and evaluations (``measure``): the notebook's own random
@@ -37,12 +37,12 @@ __all__ = ["BUDGET_ENV", "DEFAULT_BUDGET", "SPEED_MARGIN", "STEP", "MIN_IMAGES",
 
 BUDGET_ENV = "D2L_TRAINING_BUDGET"
 # Seconds of training and evaluation per notebook: ten minutes less what a section notebook
-# spends on everything else (19-38 s on the AMD EPYC kind: imports, summaries, figures) and on
-# a first run's measurement (14-33 s per network there).
+# spends on everything else (imports, summaries, figures) and on a first run's measurement
+# (docs/benchmarks.md, "The training budget").
 DEFAULT_BUDGET = 510
 # The estimate assumes this share of the measured speed (the faster of two short epochs): a
-# short epoch runs 10-20% faster than a long one (GoogLeNet, AMD EPYC: 180-186 examples/s over
-# 12 batches, 156 over 500), and a shared machine's speed moves by as much from hour to hour.
+# short epoch runs faster than a long one, and a shared machine's speed moves by as much from
+# hour to hour (docs/benchmarks.md, "The training budget").
 SPEED_MARGIN = 0.8
 STEP = 1000          # sizes are multiples of this, so that a slightly different measurement rarely moves them
 MIN_IMAGES = 10000   # the fewest training images a sized run uses

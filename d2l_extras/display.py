@@ -105,7 +105,7 @@ class LivePlot(Display):
 
         self.num_epochs, self.num_batches = info["num_epochs"], info["num_batches"]
         for record in info["history"].records:  # a resumed run shows its earlier epochs
-            for x, loss, acc in record.get("curve", ()):  # (records saved before 2026-11-30 have none)
+            for x, loss, acc in record.get("curve", ()):  # (records of older checkpoints have none)
                 self._add_point(x, loss, acc)
             self._add_epoch(record)
         self.fig, self.ax = plt.subplots(figsize=self.figsize, layout="constrained")

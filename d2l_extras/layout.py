@@ -6,8 +6,8 @@ NumPy-style ``np.concatenate`` has no oneDNN kernel: each input is copied back t
 layout, and every convolution that reads the result copies it to the blocked layout again
 (three times after an Inception block, once per branch), while max pooling on the plain
 layout takes oneDNN's slow reference kernel. MXNet's older ``Concat`` operator is oneDNN's
-concatenation and keeps the blocked layout. Measured on GoogLeNet (32x32, batch 32, AMD EPYC,
-2 threads): 215 -> 177 ms per training step; see docs/benchmarks.md.
+concatenation and keeps the blocked layout, which makes GoogLeNet's and DenseNet's training
+steps faster on the CPU (docs/benchmarks.md, "Design choices and their measurements").
 
 The networks keep the book's code (``np.concatenate((p1, p2, p3, p4), axis=1)``):
 ``channel_concat()`` routes those calls, along axis 1 only, to ``Concat`` while it is active,

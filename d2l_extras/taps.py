@@ -5,9 +5,8 @@ ends on 1×1 maps with 3×3 convolutions padded by 1, GoogLeNet's last Inception
 3×3 and 5×5 convolutions on 1×1 and 2×2 maps. Every output of such a convolution reads the
 padding's zeros through the outer taps of its kernel: a 3×3 kernel on a 1×1 map uses its
 centre tap only. oneDNN has no direct kernel for the weight gradient of these shapes and
-takes its GEMM fallback, which accumulates one rank-1 product per image: on the AMD EPYC kind
-(2 threads) ResNet-18's three 512-channel convolutions on 1×1 maps took 32 ms each per step
-for that gradient alone, about a third of the whole step (docs/benchmarks.md).
+takes its GEMM fallback, which accumulates one rank-1 product per image: for ResNet-18 at
+32×32 that gradient alone is a large share of the training step (docs/benchmarks.md).
 
 ``trimmed_convolutions()`` finds, from one prediction of the first batch, each ``nn.Conv2D``
 whose kernel has taps that never reach its input, and gives it (for this training only) a

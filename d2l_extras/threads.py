@@ -5,8 +5,8 @@ Copying a large MXNet array to NumPy (``asnumpy`` of more than MXNET_CPU_PARALLE
 libgomp keeps that loop's team (OMP_NUM_THREADS - 1 threads) for the rest of the process.
 MXNet's operators run on its engine's threads, each with its own team: with more OpenMP
 threads than cores, libgomp stops spinning between parallel regions (its spin count is
-throttled), and every operator waits on a futex and competes for the cores. On 2 cores one
-such read before training made GoogLeNet train a quarter slower (docs/benchmarks.md).
+throttled), and every operator waits on a futex and competes for the cores: on 2 cores a
+training after such a read runs markedly slower (docs/benchmarks.md).
 
 Two guards: the course's own reads go through :func:`off_main_thread` (a short-lived thread's
 team ends with it), and ``import d2l_extras`` calls :func:`serial_main_thread`, so that a

@@ -351,10 +351,10 @@ class PerParameterSGD(mx.optimizer.SGD):
 
     MXNet's SGD sends every dense parameter to ``multi_sgd_update`` (four at a time by
     default, MXNET_OPTIMIZER_AGGREGATION_SIZE; one at a time with ``aggregate_num = 0``). On
-    the CPU ``sgd_update``, MXNet's own kernel for the same formula, is faster: AlexNet's update
-    (68x68, batch 32) takes 34 ms per minibatch with it, 79 with MXNet's default, out of a
-    step of about 200. The weights are bit-identical to MXNet's default (tested); see
-    docs/benchmarks.md. Mixed precision (float16 weights) and sparse arrays take MXNet's path.
+    the CPU ``sgd_update``, MXNet's own kernel for the same formula, is faster, most of all
+    for networks with large parameters (AlexNet, VGG). The weights are bit-identical to MXNet's
+    default (tested); see docs/benchmarks.md. Mixed precision (float16 weights) and sparse
+    arrays take MXNet's path.
     """
 
     def __init__(self, **kwargs):
