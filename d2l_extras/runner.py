@@ -23,6 +23,7 @@ import d2l_extras_boot
 
 d2l_extras_boot.start()  # before anything imports mxnet
 
+from .fingerprint import code_hash, package_hash, run_fingerprint, stale_reasons
 from .results import REPO_ROOT, atomic_write_text, build_dir
 
 __all__ = ["main", "code_hash", "package_hash", "run_fingerprint", "run_record", "stale_reasons",
@@ -30,65 +31,6 @@ __all__ = ["main", "code_hash", "package_hash", "run_fingerprint", "run_record",
 
 COLUMNS = ("name", "profile", "parameters", "macs", "epochs", "train_acc", "test_acc",
            "examples_per_sec", "train_seconds", "devices")
-PACKAGE = REPO_ROOT / "d2l_extras"
-
-
-def code_hash(path):
-    """SHA-256 of a notebook's code cells, in order. Prose does not change what a run
-    computes, so a corrected sentence does not make the committed outputs stale."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
-
-
-def package_hash():
-    """SHA-256 of the course package's source (every .py under d2l_extras/, and the
-    top-level start-up modules beside it), by relative path."""
-    digest = hashlib.sha256()
-    files = sorted(PACKAGE.rglob("*.py")) + sorted(REPO_ROOT.glob("d2l_extras_*.py"))
-    for path in files:
-        digest.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes().replace(b"\r\n", b"\n") + b"\0")
-    return digest.hexdigest()
-
-
-def settings_of(path, profile):
-    """The settings (as dicts) of the sections a notebook reads, under ``profile``."""
-    from dataclasses import asdict
-
-    from .sections import SECTIONS, notebook
-
-    try:
-        keys = notebook(Path(path).stem).sections
-    except ValueError:  # a notebook outside the course (a test's): no section settings
-        keys = ()
-    return {key: asdict(SECTIONS[key].settings(profile)) for key in keys}
-
-
-def run_fingerprint(path, profile):
-    """What a notebook's outputs depend on in the course, each part hashed, plus ``digest``:
-    its code cells, the profile, the settings of its sections, the package's source."""
-    parts = {"profile": profile, "code": code_hash(path),
-             "settings": hashlib.sha256(json.dumps(settings_of(path, profile), sort_keys=True).encode()).hexdigest(),
-             "package": package_hash()}
-    parts["digest"] = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-    return parts
-
-
-def stale_reasons(record, path, profile):
-    """Why an executed notebook's record does not match ``path`` run in ``profile`` now:
-    a list of human-readable reasons, empty when the outputs are fresh."""
-    if not record:
-        return ["it has no run record (d2l_run) at all"]
-    now = run_fingerprint(path, profile)
-    was = record.get("fingerprint") or {}
-    what = {"profile": f"it was run with profile {record.get('profile')!r}, not {profile!r}",
-            "code": "the notebook's code cells changed since",
-            "settings": "the settings of its sections (d2l_extras/sections.py) changed since",
-            "package": "the course package (d2l_extras/) changed since"}
-    if was.get("digest") == now["digest"]:
-        return []
-    return [text for key, text in what.items() if was.get(key) != now[key]] or ["its fingerprint differs"]
 
 
 def run_record(out):

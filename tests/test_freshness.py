@@ -2,7 +2,7 @@
 
 scripts/publish_outputs.py keeps the runner's record (``d2l_run``) in each notebook it copies;
 its fingerprint covers the code cells, the settings of the notebook's sections and the course
-package's source. A change to any of these without a new run (`make run PROFILE=cpu`, then
+code the notebook runs (d2l_extras/fingerprint.py). A change to any of these without a new run (`make run PROFILE=cpu`, then
 `scripts/publish_outputs.py`) makes this test fail and say which changed.
 """
 import json

@@ -191,7 +191,7 @@ def test_the_kernel_gets_the_runs_context_and_the_runner_keeps_its_own(tmp_path,
 
 
 def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeypatch):
-    from d2l_extras import runner
+    from d2l_extras import fingerprint, runner
 
     path = notebook(tmp_path / "05_batch_norm.ipynb", "print(1)")
     record = {"profile": "cpu", "fingerprint": runner.run_fingerprint(path, "cpu")}
@@ -210,21 +210,21 @@ def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeyp
     assert "settings" in " ".join(runner.stale_reasons(record, path, "cpu"))
     monkeypatch.undo()
 
-    monkeypatch.setattr(runner, "package_hash", lambda: "1" * 64)
-    assert "course package" in " ".join(runner.stale_reasons(record, path, "cpu"))
+    monkeypatch.setattr(fingerprint, "package_hash", lambda path: "1" * 64)
+    assert "course code" in " ".join(runner.stale_reasons(record, path, "cpu"))
     notebook(path, "print(2)")
     assert "code cells changed" in " ".join(runner.stale_reasons(record, path, "cpu"))
 
 
 def test_a_package_edited_while_a_notebook_runs_leaves_its_record_stale(tmp_path, monkeypatch):
-    from d2l_extras import runner
+    from d2l_extras import fingerprint, runner
 
     edited = tmp_path / "edited"  # the notebook's cell stands for an edit made during a long training
     path = notebook(tmp_path / "01_long.ipynb", f"open({str(edited)!r}, 'w').close()")
-    monkeypatch.setattr(runner, "package_hash", lambda: ("1" if edited.exists() else "0") * 64)
+    monkeypatch.setattr(fingerprint, "package_hash", lambda path: ("1" if edited.exists() else "0") * 64)
     runner.main([str(path), "--profile", "quick", "--build", str(tmp_path / "build")])
     record = nbformat.read(str(tmp_path / "build" / "notebooks" / path.name), as_version=4).metadata["d2l_run"]
-    assert "course package" in " ".join(runner.stale_reasons(record, path, "quick"))
+    assert "course code" in " ".join(runner.stale_reasons(record, path, "quick"))
 
 
 def test_the_record_keeps_the_training_time_of_the_results_a_run_saved(tmp_path):
