@@ -3,8 +3,8 @@
 One row per claim and language: the notebook, a fragment of its prose with the number left
 as a slot, and where the number comes from: a committed output of a notebook cell (the
 `cpu`-profile run), the profiles' settings (`d2l_extras.sections` or `d2l_extras.profiles`),
-the reference figures (`shared/reference.md`, next to the repository) or a computation from
-those. The slot is filled with the source's value, written as each language writes numbers
+the reference figures (`docs/reference.md`, the book's and the papers' figures with their
+sources) or a computation from those. The slot is filled with the source's value, written as each language writes numbers
 (12,800 / 12.800, 0.89 / 0,89), and the fragment must appear in a prose cell of that
 language. Change a setting or an output and the rows that repeat it fail, naming the
 sentence to correct.
@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-REFERENCE = ROOT.parent / "shared" / "reference.md"
+REFERENCE = ROOT / "docs" / "reference.md"
 TRAIN_SIZE, TEST_SIZE = 60000, 10000
 
 
@@ -68,6 +68,20 @@ def out(stem, cell_id, pattern, group=1):
     return number(match.group(group))
 
 
+def frame_value(stem, cell_id, row, column):
+    """A cell of a table a code cell displayed as HTML (``dx.frame``), as written there."""
+    html = "".join("".join(o["data"]["text/html"]) for o in cell(stem, cell_id).get("outputs", [])
+                   if o.get("metadata", {}).get("lang", "en") == "en" and "text/html" in o.get("data", {}))
+    text = lambda fragment: re.sub(r"<[^>]+>", "", fragment).strip()
+    head = re.search(r"<thead>.*?<tr>(.*?)</tr>", html, re.S)
+    columns = [text(c) for c in re.findall(r"<th[^>]*>.*?</th>", head.group(1), re.S)][1:]
+    for tr in re.findall(r"<tr>(.*?)</tr>", html[html.index("<tbody"):], re.S):
+        cells = [text(c) for c in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", tr, re.S)]
+        if cells[0] == row:
+            return number(cells[1 + columns.index(column)])
+    raise LookupError(f"{stem} cell {cell_id}: no row {row!r} in its table")
+
+
 def code(stem, cell_id, pattern):
     """A number in a code cell's source (a constant the notebook sets)."""
     match = re.search(pattern, "".join(cell(stem, cell_id)["source"]))
@@ -105,8 +119,6 @@ def min_resize(section):
 
 @lru_cache(maxsize=None)
 def reference_text():
-    if not REFERENCE.exists():
-        pytest.skip(f"{REFERENCE} (the shared reference figures) is not next to the repository")
     return REFERENCE.read_text(encoding="utf-8")
 
 
@@ -121,20 +133,8 @@ def ref_row(table_start, model):
     raise LookupError(f"reference.md: no row {model!r} after {table_start!r}")
 
 
-BOOK_RESULT_KEYS = {"AlexNet": "alexnet", "VGG-11 ratio 4": "vgg", "ResNet-18": "resnet"}
-
-
 def ref_result(model, column):
-    """A published result (train loss, train acc, test acc, examples/s) of reference.md.
-
-    Without reference.md next to the repository, the copy in the sections table
-    (``Section.book_result``, which cites it) is used when there is one.
-    """
-    if not REFERENCE.exists():
-        result = getattr(sections()[BOOK_RESULT_KEYS[model]], "book_result", None)
-        if result is None:
-            pytest.skip(f"{REFERENCE} is missing and the sections table has no published result for {model}")
-        return (result.train_loss, result.train_acc, result.test_acc, result.examples_per_sec)[column]
+    """A published result (train loss, train acc, test acc, examples/s) of reference.md."""
     return number(ref_row("## Published results", model)[1 + column])
 
 
@@ -164,11 +164,26 @@ def fmt_plain(v, lang):
     return f"{v:g}".replace(".", ",") if lang == "vi" else f"{v:g}"
 
 
-WORDS = {"vi": {3: "ba", 8: "tám", 20: "hai mươi"}, "en": {3: "three", 8: "eight", 20: "twentieth"}}
+WORDS = {"vi": {3: "ba", 8: "tám", 10: "mười", 20: "hai mươi"},
+         "en": {3: "three", 8: "eight", 10: "tenth", 20: "twentieth"}}
 
 
 def fmt_word(v, lang):
     return WORDS[lang][int(v)]
+
+
+def fmt_choice(choices):
+    """A word chosen by the source (a key of ``choices[lang]``): a claim that is not a number."""
+    return lambda v, lang: choices[lang][v]
+
+
+def fmt_and(v, lang):
+    """Several numbers of one decimal: 1.0 and 0.1 / 1,0 cũng như 0,1."""
+    return (" cũng như " if lang == "vi" else " and ").join(fmt_dec(1)(x, lang) for x in v)
+
+
+def fmt_text(v, lang):
+    return v
 
 
 # ----------------------------------------------------------------- the claims
@@ -218,6 +233,66 @@ def book(section, *names):
     return lambda: tuple(setting(section, "full", n) for n in names)
 
 
+SHORT_NAMES = {"alexnet": "AlexNet", "vgg": "VGG", "nin": "NiN", "googlenet": "GoogLeNet", "batch_norm": "LeNet",
+               "resnet": "ResNet", "densenet": "DenseNet"}
+
+
+def cpu_fewer_images():
+    """The sections whose `cpu` table trains on part of the training set, as 00's profile table names them."""
+    return ", ".join(SHORT_NAMES[k] for k in sections() if setting(k, "cpu", "subset") < TRAIN_SIZE)
+
+
+def training_speed(stem, cell_id):
+    """Examples per second of a training's last line, to units."""
+    return round(out(stem, cell_id, r"([\d.]+) examples/sec"))
+
+
+def stalled_without_bn():
+    """Learning rates at which 05's LeNet without BN keeps its first loss (exercise 1): dropped by under 0.2."""
+    rows = re.findall(r"no BN, lr ([\d.]+)\s+loss: first minibatch ([\d.]+), mean of the last 5 ([\d.]+)",
+                      output_text(B, "ex05-1-code"))
+    assert rows, "05 exercise 1: no 'no BN' rows in its output"
+    return [float(lr) for lr, first, last in rows if float(first) - float(last) < 0.2]
+
+
+def gamma_beta_moved():
+    """'far' when some γ or β of 05's exercise 3 ended 0.5 or more from its start (1, 0), else 'near'."""
+    text = output_text(B, "ex05-3-code")
+    ranges = re.findall(r"γ from (-?[\d.]+) to (-?[\d.]+) .*?β from (-?[\d.]+) to (-?[\d.]+)", text)
+    assert ranges, "05 exercise 3: no γ/β ranges in its output"
+    gap = max(max(abs(float(g0) - 1), abs(float(g1) - 1), abs(float(b0)), abs(float(b1)))
+              for g0, g1, b0, b1 in ranges)
+    return "far" if gap >= 0.5 else "near"
+
+
+MOVED = {"vi": {"far": "một số đã đi xa", "near": "chúng chỉ đi xa"},
+         "en": {"far": "some of them are already far", "near": "they move only a little"}}
+
+
+def better_time_predictor():
+    """The column of 08's table whose rank correlation with the training time is higher (exercise 2)."""
+    text = output_text("08_comparison", "ex08-2-code")
+    params = out("08_comparison", "ex08-2-code", r"parameters ([\d.]+)")
+    macs = out("08_comparison", "ex08-2-code", r"multiply-adds ([\d.]+)")
+    assert text and params != macs, text
+    return "macs" if macs > params else "params"
+
+
+COLUMNS = {"vi": {"macs": "phép nhân-cộng", "params": "tham số"}, "en": {"macs": "multiply-add", "params": "parameter"}}
+COMPARISON_ROWS = {"googlenet": "GoogLeNet", "resnet": "ResNet-18", "densenet": "DenseNet"}
+
+
+def macs_at_68_range():
+    """(lowest, highest) ratio of multiply-adds at 68×68 (08 exercise 3) to this run's (08 table), for the
+    networks the sentence names."""
+    ratios = []
+    for key, row in COMPARISON_ROWS.items():
+        assert setting(key, "cpu", "resize") == 32, key
+        at_68 = out("08_comparison", "ex08-3-code", rf"{re.escape(row)}\s+this profile\s+32×32\s+->\s+68×68:\s+([\d.]+) M")
+        ratios.append(at_68 / frame_value("08_comparison", "14051ccf", row, "MACs (M)"))
+    return round(min(ratios), 1), round(max(ratios), 1)
+
+
 CLAIMS = [
     # 00: data
     *claim("00_getting_started", "Fashion-MNIST gồm {0} ảnh huấn luyện và {1} ảnh kiểm tra, ảnh xám {2}×{2}",
@@ -231,6 +306,8 @@ CLAIMS = [
            where="image counts × 28 × 28 bytes"),
     *claim("00_getting_started", "(`D2L_TRAINING_BUDGET`, mặc định {0} giây,", "(`D2L_TRAINING_BUDGET`, {0} s by default,",
            lambda: __import__("d2l_extras.budget").budget.DEFAULT_BUDGET, where="d2l_extras.budget.DEFAULT_BUDGET"),
+    *claim("00_getting_started", "ít epoch hơn (ít ảnh hơn với {0})", "fewer epochs (fewer images for {0})",
+           cpu_fewer_images, fmt=fmt_text, where="profiles: the sections whose cpu table trains on a subset"),
     # 01: AlexNet
     *claim(A, "AlexNet có số tham số gấp khoảng {0} lần", "AlexNet has about {0} times the parameters",
            lambda: round(ALEX_TOTAL() / out(A, "cell-19", r"parameters\s+([\d,]+)"), -1),
@@ -268,6 +345,8 @@ CLAIMS = [
     *claim(A, "AlexNet đạt khoảng {0} độ chính xác kiểm tra trên toàn bộ tập kiểm tra",
            "AlexNet reaches about {0} test accuracy on the full test set", cpu_acc("alexnet"), fmt=fmt_dec(3),
            where="01 cpu run's comparison table"),
+    *claim(A, "phóng to ảnh lên ít nhất {0}×{0}", "enlarged to at least {0}×{0}",
+           lambda: out(A, "cell-30", r"smallest input: (\d+)×"), where="01 smallest-input output"),
     # 02: VGG
     *claim(V, "VGG-11 đầy đủ cần khoảng {0} tỷ phép nhân-cộng cho mỗi ảnh 224×224, gấp {1} lần AlexNet",
            "The full VGG-11 needs about {0} billion multiply-adds per 224×224 image, {1} times AlexNet",
@@ -304,6 +383,9 @@ CLAIMS = [
     *claim(V, "cấu hình `quick` chỉ dùng {0} ảnh trong {1} epoch", "the `quick` profile only {0} images for {1} epoch",
            lambda: (setting("vgg", "quick", "subset"), setting("vgg", "quick", "num_epochs")),
            where="profiles: vgg quick"),
+    *claim(V, "VGG-11 (tỷ lệ 4) với {0} mẫu mỗi giây ở {1}×{1}", "VGG-11 (ratio 4) at {0} examples/s at {1}×{1}",
+           lambda: (training_speed(V, "cell-44"), setting("vgg", "cpu", "resize")),
+           where="02 training's last line; profiles: vgg cpu resize"),
     # 03: NiN
     *claim(N, "có rất nhiều tham số ({0} triệu ở tầng `Dense` đầu tiên của AlexNet)",
            "have very many parameters ({0} million in AlexNet's first `Dense` layer)",
@@ -324,8 +406,9 @@ CLAIMS = [
            lambda: (setting("nin", "full", "lr"), setting("alexnet", "full", "lr")), fmt=fmt_plain,
            where="profiles: nin and alexnet book lr"),
     *claim(N, "với chưa đến một phần {0} số tham số", "with less than a {0} of its parameters",
-           lambda: int(out(N, "cell-26", r"ratio\s+([\d.]+)") // 10 * 10), fmt=fmt_word,
-           where="03 ratio output, tens below"),
+           lambda: int(out(N, "cell-34", r"alexnet\s+([\d,]+)") / out(N, "cell-34", r"nin\s+([\d,]+)")
+                       // 10 * 10), fmt=fmt_word,
+           where="03 table of this run beside notebook 01's AlexNet (68×68): parameter ratio, tens below"),
     *claim(N, "một epoch trên {0} ảnh (cấu hình `quick`)", "a single epoch on {0} images (the `quick` profile)",
            lambda: setting("nin", "quick", "subset"), where="profiles: nin quick subset"),
     *claim(N, "trên {0} ảnh kiểm tra (mỗi lớp {1} ảnh)", "on the {0} test images ({1} of each)",
@@ -374,6 +457,9 @@ CLAIMS = [
            where="04, 01 and 03 summary outputs"),
     *claim(G, "GoogLeNet đạt {0} độ chính xác kiểm tra", "GoogLeNet reaches {0} test accuracy", cpu_acc("googlenet"),
            fmt=fmt_dec(3), where="04 cpu run's comparison table"),
+    *claim(G, "{0} mẫu mỗi giây ở {1}×{1}", "{0} examples/s at {1}×{1}",
+           lambda: (training_speed(G, "168ff7cb"), setting("googlenet", "cpu", "resize")),
+           where="04 training's last line; profiles: googlenet cpu resize"),
     # 05: batch normalization
     *claim(B, "{0} tham số, tất cả đều huấn luyện được: {1} của chính mạng này khi bỏ các tầng `BatchNorm`",
            "{0} parameters, all trainable: the {1} of this network without its `BatchNorm` layers",
@@ -401,6 +487,14 @@ CLAIMS = [
     *claim(B, "LeNet có chuẩn hóa theo batch huấn luyện được với tốc độ học {0}",
            "LeNet with batch normalization trains with learning rate {0}",
            lambda: setting("batch_norm", "cpu", "lr"), fmt=fmt_dec(1), where="profiles: batch_norm cpu lr"),
+    *claim(B, "(trung bình của chúng là {0},", "(their mean is {0},",
+           lambda: out(B, "ex05-5-code", r"mean pixel of the data: ([\d.]+)"), fmt=fmt_dec(3),
+           where="05 exercise 5 output: the mean pixel of the training images"),
+    *claim(B, "vẫn gần mức mất mát ban đầu qua các minibatch đầu tiên ở tốc độ học {0} (bài tập 1)",
+           "stays near its starting loss over the first minibatches at learning rate {0} alike (exercise 1)",
+           stalled_without_bn, fmt=fmt_and, where="05 exercise 1 output: rates where LeNet without BN keeps its loss"),
+    *claim(B, "sau một lần huấn luyện ngắn {0} khỏi giá trị đầu", "after a short training {0} from their start",
+           gamma_beta_moved, fmt=fmt_choice(MOVED), where="05 exercise 3 output: γ and β ranges after training"),
     # 06: ResNet
     *claim(R, "{0} tham số, trong đó {1} được huấn luyện", "{0} parameters, {1} of them trainable",
            lambda: (RES_TOTAL(), out(R, "05d04db5", r"trainable: ([\d,]+)")), where="06 summary output"),
@@ -437,6 +531,10 @@ CLAIMS = [
            where="profiles: resnet cpu"),
     *claim(R, "gộp trung bình toàn cục; {0} tham số", "global average pooling; {0} parameters", RES_TOTAL,
            where="06 summary output"),
+    *claim(R, "dù có {0} tầng so với {1}, tức sâu hơn khoảng {2}", "with {0} layers against {1}, about {2} as deep",
+           lambda: (50, 34, round(50 / 34 * 2) / 2), fmt=[fmt_int, fmt_int, fmt_choice(
+               {"vi": {1.5: "một lần rưỡi", 2.0: "gấp đôi"}, "en": {1.5: "one and a half times", 2.0: "twice"}})],
+           where="ResNet-50 against ResNet-34 (depth in the names), to halves"),
     # 07: DenseNet
     *claim(D, "cho đầu ra 3 + 2 × 10 = {0} kênh", "gives 3 + 2 × 10 = {0} output channels",
            lambda: out(D, "80a97c08", r"\(4, (\d+), 8, 8\)"), where="07 dense-block output"),
@@ -474,7 +572,8 @@ CLAIMS = [
     *claim("08_comparison", "DenseNet {0}", "DenseNet {0}", cpu_acc("densenet"), fmt=fmt_dec(3), where="07 cpu run"),
     *claim("08_comparison", "ResNet-18 {0}", "ResNet-18 {0}", cpu_acc("resnet"), fmt=fmt_dec(3), where="06 cpu run"),
     *claim("08_comparison", "LeNet có BN {0}", "LeNet with BN {0}",
-           lambda: out(B, "5e24941b", r"from scratch\s+test acc ([\d.]+)"), fmt=fmt_dec(3), where="05 cpu run"),
+           lambda: frame_value("08_comparison", "14051ccf", "LeNet with batch normalization", "test acc"),
+           fmt=fmt_dec(3), where="08 comparison table (05's concise LeNet, nn.BatchNorm)"),
     *claim("08_comparison", "VGG-11 (tỷ lệ 4) {0}", "VGG-11 (ratio 4) {0}", cpu_acc("vgg"), fmt=fmt_dec(3),
            where="02 cpu run"),
     *claim("08_comparison", "NiN {0}", "NiN {0}", cpu_acc("nin"), fmt=fmt_dec(3), where="03 cpu run"),
@@ -507,6 +606,11 @@ CLAIMS = [
            where="01 smallest-input output"),
     *claim("08_comparison", "(chẳng hạn {0}×{0},", "(for instance {0}×{0},",
            lambda: setting("alexnet", "cpu", "resize"), where="profiles: alexnet cpu resize"),
+    *claim("08_comparison", "trong lần chạy này cột {0} xếp tốt hơn", "in this run the {0} column ranked them better",
+           better_time_predictor, fmt=fmt_choice(COLUMNS), where="08 exercise 2 output: rank correlations"),
+    *claim("08_comparison", "cần từ {0} đến {1} lần số phép nhân-cộng so với 32×32",
+           "need {0} to {1} times the multiply-adds of the `cpu` profile's 32×32", macs_at_68_range, fmt=fmt_dec(1),
+           where="08 exercise 3 output (68×68) against the comparison table's MACs (this run)"),
     # 09: data parallelism
     *claim("09_data_parallel", "({0} của sách trong `full`, {1}\ntrong `cpu` và `quick`)",
            "(the book's {0} in `full`, {1}\nin `cpu` and `quick`)",
