@@ -278,6 +278,16 @@ def better_time_predictor():
     return "macs" if macs > params else "params"
 
 
+def compute_rate_leaders():
+    """The three networks 08's exercise 4 ranks first by achieved compute rate (its printed order)."""
+    texts = ["".join(o.get("text") or o.get("data", {}).get("text/plain", ""))
+             for o in cell("08_comparison", "ex08-4-code").get("outputs", [])
+             if o.get("metadata", {}).get("lang", "en") == "en"]
+    names = [m.group(1) for m in (re.match(r"(\S.*?)\s{2,}[\d.]+\s*$", t) for t in texts) if m]
+    assert len(names) >= 3, texts
+    return tuple(names[:3])
+
+
 COLUMNS = {"vi": {"macs": "phép nhân-cộng", "params": "tham số"}, "en": {"macs": "multiply-add", "params": "parameter"}}
 COMPARISON_ROWS = {"googlenet": "GoogLeNet", "resnet": "ResNet-18", "densenet": "DenseNet"}
 
@@ -608,6 +618,9 @@ CLAIMS = [
            lambda: setting("alexnet", "cpu", "resize"), where="profiles: alexnet cpu resize"),
     *claim("08_comparison", "trong lần chạy này cột {0} xếp tốt hơn", "in this run the {0} column ranked them better",
            better_time_predictor, fmt=fmt_choice(COLUMNS), where="08 exercise 2 output: rank correlations"),
+    *claim("08_comparison", "trong lần chạy này (ở trên), {0} và {1} ở 68×68 (các tầng đầu là tích chập lớn) dẫn đầu, rồi {2},",
+           "in this run (above) {0} and {1} at 68×68 (whose first layers are large convolutions) led, then {2},",
+           compute_rate_leaders, fmt=fmt_text, where="08 exercise 4 output: the order of the compute rates"),
     *claim("08_comparison", "cần từ {0} đến {1} lần số phép nhân-cộng so với 32×32",
            "need {0} to {1} times the multiply-adds of the `cpu` profile's 32×32", macs_at_68_range, fmt=fmt_dec(1),
            where="08 exercise 3 output (68×68) against the comparison table's MACs (this run)"),
