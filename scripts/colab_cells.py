@@ -2,7 +2,7 @@
 public address in pyproject.toml ([project.urls] Repository), the only place it is written.
 
     python scripts/colab_cells.py            # insert or update the cell in notebooks/*.ipynb
-    python scripts/colab_cells.py --badges   # print the README's Colab/Binder badges
+    python scripts/colab_cells.py --badges   # print Colab/Binder badges (Markdown) for every notebook
 
 The cell does nothing outside Colab. In Colab (Python 3.12, NumPy 2 preinstalled) it installs
 the course package from its public address and then, through d2l_extras_boot.setup_colab(),

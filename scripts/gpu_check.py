@@ -3,7 +3,7 @@
     python scripts/gpu_check.py [--nets alexnet,vgg,resnet] [--notebook 06_resnet] [--skip-notebook]
                                 [--allow-cpu]
 
-Prepared for a machine with a GPU and the GPU build of mxnet (README, "GPU"):
+Prepared for a machine with a GPU and the GPU build of mxnet (docs/en/setup.md, "GPU"):
 
 1. ``scripts/bench.py --profile full``: the book's path and the course's on the sections'
    full-size settings (the book's: 224x224 for AlexNet and VGG, 96x96 for ResNet-18), one

@@ -1,4 +1,4 @@
-"""The example scripts the notebooks and the README tell students to run."""
+"""The example scripts the notebooks and docs/*/distributed.md tell students to run."""
 import json
 import subprocess
 import sys
@@ -15,7 +15,8 @@ TRAIN_DIST = ROOT / "examples" / "train_dist.py"
 
 def test_train_dist_is_what_the_docs_run():
     command = "python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py"
-    for doc in (ROOT / "README.md", ROOT / "notebooks" / "09_data_parallel.ipynb"):
+    for doc in (ROOT / "docs" / "en" / "distributed.md", ROOT / "docs" / "vi" / "distributed.md",
+                ROOT / "notebooks" / "09_data_parallel.ipynb"):
         text = doc.read_text(encoding="utf-8")
         assert command in text, f"{doc.name} does not show {command!r}"
         assert "train.py" not in text.replace("train_dist.py", ""), f"{doc.name} names a train.py the repository lacks"

@@ -201,7 +201,7 @@ def test_each_check_fails_with_its_hint_when_the_stub_is_left_in(path, grade_id,
 
 
 def test_counts_of_exercises_solutions_and_checks():
-    """The figures the README gives (update both together)."""
+    """The figures the README and docs/*/teaching.md give (update them together)."""
     exercises = solved = checked = 0
     for path in WITH_EXERCISES:
         nb = json.loads(path.read_text(encoding="utf-8"))
