@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 3000
 # Extra pytest arguments of `make test`, e.g. TEST_ARGS='-m "not browser"'
 TEST_ARGS ?=
 
-.PHONY: setup run test lab export bench seeds gpu-check slides present student clean clean-data
+.PHONY: setup run test lab export bench seeds gpu-check slides present student site clean clean-data
 setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-py312.txt pyproject.toml scripts/setup.sh scripts/mxnet_variant.py
@@ -50,6 +50,19 @@ present: $(STAMP)
 ## student: the student edition (solutions taken out) → build/student/ (both languages), build/student/vi/, build/student/en/
 student: $(STAMP)
 	$(PY) scripts/student.py $(ARGS)
+
+## site: the course website from the committed notebooks → site/vi/, site/en/ (ARGS=--solutions: the instructor's)
+# Sphinx and its theme live in their own pinned environment (requirements-site.txt), made with
+# the reference environment's Python (Sphinx 9 needs 3.11 or newer).
+SITE_VENV ?= .venv-site
+site: $(STAMP) $(SITE_VENV)/.site-setup-done
+	$(PY) scripts/website.py --sphinx $(SITE_VENV)/bin/sphinx-build $(ARGS)
+
+$(SITE_VENV)/.site-setup-done: requirements-site.txt
+	rm -rf $(SITE_VENV)
+	$(PY) -m venv $(SITE_VENV)
+	$(SITE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-site.txt
+	touch $@
 
 ## bench: the book's training path against the course's, side by side (ARGS=--nets resnet ...)
 bench: $(STAMP)
