@@ -8,7 +8,12 @@ and each language: the same cells as that language's deck (the other language's 
 committed run in that language only, and RISE set to the decks' slide size (1280×720, with a
 scroll bar for long outputs), with ``rise.css`` and ``fonts/`` beside them: the code font that
 the decks use, which has the stacked Vietnamese letters. Open one with `make lab` (or `make present`, which builds and
-opens the folder) and *View → Render Slideshow* (Alt+R); in RISE, T opens the speaker view.
+opens the folder) and *View → Render as Reveal Slideshow* (Alt+R); in RISE, T opens the speaker view.
+
+RISE runs only the cells on slides. The code cells kept off the slides (helpers that a slide's
+code calls) run when the notebook's kernel starts: they are copied into the notebook's metadata
+(``d2l_present.setup``) and the notebook asks for the kernel ``modern-cnn-present``, which this
+script installs into the environment (slides/present_startup.py runs them).
 """
 import argparse
 import copy
@@ -31,6 +36,10 @@ def _load_deck_build():
 
 deck = _load_deck_build()
 
+KERNEL_NAME = "modern-cnn-present"
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3 (course slideshow)", "language": "python"}
+STARTUP = Path(__file__).resolve().parent / "present_startup.py"
+
 RISE = {"width": deck.SLIDE_WIDTH, "height": deck.SLIDE_HEIGHT, "scroll": True, "center": False,
         "theme": "white", "transition": "none", "enable_chalkboard": False}
 
@@ -45,9 +54,36 @@ def present_notebook(nb, lang, solutions=False):
     nb.metadata["rise"] = dict(RISE)
     nb.metadata.pop("d2l_run", None)  # the run record belongs to the published notebook
     nb.metadata["language_info"] = dict(nb.metadata.get("language_info", {}), name="python")
-    nb.metadata["d2l_present"] = {"lang": lang, "solutions": solutions}
+    nb.metadata["d2l_present"] = {"lang": lang, "solutions": solutions, "setup": hidden_setup(nb.cells)}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["d2l_lang"] = lang  # the kernel writes this language only (d2l_extras.language)
     return nb
+
+
+def off_the_slides(cell):
+    """Whether RISE never shows, and so never runs, ``cell``."""
+    return deck.slide_type(cell) in ("skip", "notes")
+
+
+def hidden_setup(cells):
+    """The code of the code cells that RISE never runs, in order: the slideshow's kernel runs
+    them when it starts, so that the slides' code finds what they define."""
+    return [cell.source for cell in cells if cell.cell_type == "code" and off_the_slides(cell)]
+
+
+def install_kernel(prefix=sys.prefix, python=sys.executable):
+    """Write the slideshow's kernel spec under ``prefix``/share/jupyter/kernels (the environment's
+    own, where its Jupyter looks): this Python's IPython kernel, which first runs
+    slides/present_startup.py. Returns the kernel's folder."""
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    startup = f"import runpy; runpy.run_path({str(STARTUP)!r}, run_name='present_startup')"
+    spec = {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     f"--IPKernelApp.exec_lines={startup}"],
+            "display_name": KERNELSPEC["display_name"], "language": "python",
+            "metadata": {"debugger": True}}
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    return folder
 
 
 def write_code_font(folder):
@@ -96,7 +132,9 @@ def main(argv=None):
     if missing:
         sys.exit(f"error: no such notebook: {', '.join(missing)}")
     written = build_present(notebooks, args.out, tuple(args.lang or deck.LANGS), args.solutions)
-    print(f"present: {len(written)} notebooks in {args.out}/<lang>/ (open with `make lab`, then Alt+R)")
+    kernel = install_kernel()
+    print(f"present: {len(written)} notebooks in {args.out}/<lang>/ (open with `make lab`, then Alt+R); "
+          f"their kernel: {kernel}")
 
 
 if __name__ == "__main__":

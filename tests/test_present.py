@@ -32,6 +32,20 @@ def built(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def jupyter_path(tmp_path_factory):
+    """A Jupyter data folder with the slideshow's kernel (``make present`` installs it into the
+    environment; the tests leave the environment as it is)."""
+    prefix = tmp_path_factory.mktemp("prefix")
+    present.install_kernel(prefix)
+    return prefix / "share" / "jupyter"
+
+
+def slideshow_cells(nb):
+    """The code cells RISE runs, in slide order: those on a slide (not `skip`, not `notes`)."""
+    return [c for c in nb.cells if c.cell_type == "code" and not present.off_the_slides(c)]
+
+
 def tags(cell):
     return set(cell.get("metadata", {}).get("tags", []))
 
@@ -52,6 +66,47 @@ def test_one_language_only_and_the_decks_size(built, path, lang):
     assert nb["metadata"]["d2l_lang"] == lang  # its kernel writes this language only
     if lang == "vi" and any(o.get("metadata", {}).get("lang") for c in source["cells"] for o in c.get("outputs", [])):
         assert any(o.get("metadata", {}).get("lang") == "vi" for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def slideshow_code(built, lang, path):
+    nb = json.loads((built / lang / path.name).read_text(encoding="utf-8"))
+    return ([c["source"] for c in nb["cells"] if c["cell_type"] == "code"
+             and (c["metadata"].get("slideshow") or {}).get("slide_type") not in ("skip", "notes")],
+            nb["metadata"]["d2l_present"]["setup"])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_both_languages_run_the_same_code_as_slideshows(built, path):
+    """Code cells carry no language, so a slideshow runs the same code in either language: the
+    in-order test below executes each notebook in one of them."""
+    assert slideshow_code(built, "vi", path) == slideshow_code(built, "en", path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_slideshow_runs_in_order_in_a_fresh_kernel(built, jupyter_path, tmp_path, monkeypatch, path):
+    """Only the slides' code cells, in order, in the slideshow's own kernel (which first runs
+    the cells kept off the slides): no error, and the hidden set-up reported no failure. The
+    notebooks alternate between the languages (the code is the same in both, test above)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    lang = ("vi", "en")[NOTEBOOKS.index(path) % 2]
+    target = built / lang / path.name
+    nb = nbformat.read(str(target), as_version=4)
+    assert nb.metadata.kernelspec.name == present.KERNEL_NAME
+    shown = nbformat.v4.new_notebook(cells=slideshow_cells(nb), metadata=nb.metadata)
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))  # where the client finds the kernel
+    env = dict(os.environ, JPY_SESSION_NAME=str(target), D2L_BUILD_DIR=str(tmp_path / "build"))
+    client = NotebookClient(shown, kernel_name=present.KERNEL_NAME, timeout=600,
+                            resources={"metadata": {"path": str(target.parent)}})
+    try:
+        client.execute(env=env)
+    except CellExecutionError as err:
+        pytest.fail(f"{lang}/{path.name}, run as a slideshow: {str(err)[-3000:]}")
+    printed = [o.get("text", "") for c in shown.cells for o in c.outputs if o.get("output_type") == "stream"]
+    assert not [t for t in printed if t.startswith("present:")], printed
 
 
 def kernel_states(port, token):
@@ -94,7 +149,7 @@ def wait_for_idle_kernel(page, port, token):
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang):
+def test_rise_shows_one_language_and_runs_the_first_cells(built, jupyter_path, tmp_path, lang):
     need_browser()
     from playwright.sync_api import sync_playwright
 
@@ -107,7 +162,7 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
     other = "en" if lang == "vi" else "vi"
     port = free_port()
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
-               D2L_PROFILE="quick")
+               D2L_PROFILE="quick", JUPYTER_PATH=str(jupyter_path))  # the slideshow's kernel
     proc, token, log = start_lab(tmp_path, port, env, folder=built / lang)
     try:
         with sync_playwright() as p:
@@ -129,6 +184,7 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
             page.on("requestfailed", lambda r: events.append(f"{time.strftime('%X')} failed {r.url[:120]}"))
             try:
                 run_first_cells(page, port, token, name, titles, lang, other)
+                page.screenshot(path=str(tmp_path / "check-slide.png"))  # for a person to look at
             except BaseException:  # what the slideshow showed, for the CI log
                 print("browser events:", *events[-60:], sep="\n")
                 page.screenshot(path=str(tmp_path / "failure.png"))
@@ -141,8 +197,11 @@ def test_rise_shows_one_language_and_runs_the_first_cells(built, tmp_path, lang)
         stop(proc)
 
 
+CELLS_TO_RUN = 4  # 05's fourth code cell on a slide calls a helper kept off the slides
+
+
 def run_first_cells(page, port, token, name, titles, lang, other):
-    """Open the slideshow, check its language, run its first two code cells; no cell may fail."""
+    """Open the slideshow, check its language, run its first code cells; no cell may fail."""
     page.goto(f"http://127.0.0.1:{port}/rise/{name}?token={token}", timeout=180_000)
     page.wait_for_selector(".reveal .slides section.present", timeout=180_000)
     text = page.evaluate("() => document.querySelector('.reveal .slides').innerText").lower()
@@ -150,7 +209,7 @@ def run_first_cells(page, port, token, name, titles, lang, other):
     assert titles[f"lang-{other}"].lower() not in text, f"the {other} title is shown in the {lang} slideshow"
     wait_for_idle_kernel(page, port, token)
     ran = 0
-    for _ in range(20):  # run the first two code cells, moving on slide by slide
+    for _ in range(40):  # run the first code cells, moving on slide by slide
         cell = page.locator(".reveal .slides section.present .jp-CodeCell >> visible=true").first
         if cell.count():
             cell = cell.element_handle()  # this cell, not the next slide's once RISE moves on
@@ -179,16 +238,18 @@ def run_first_cells(page, port, token, name, titles, lang, other):
                 drawn = [fonts for text, fonts in fonts_drawn(page, ".reveal .jp-OutputArea-output pre")
                          if mine in text]
                 assert drawn and all(fonts == [CODE_FONT] for fonts in drawn), drawn
-            if ran == 2:
+            if ran == CELLS_TO_RUN:
                 break
         else:
             page.keyboard.press("Escape")
             page.keyboard.press("ArrowRight")
         page.wait_for_timeout(1500)
-    assert ran == 2, "the slideshow had fewer than two code cells to run"
+    assert ran == CELLS_TO_RUN, f"the slideshow had fewer than {CELLS_TO_RUN} code cells to run"
     page.wait_for_function("() => !document.querySelector('.jp-mod-busy, [data-status=\\'busy\\']')",
                            timeout=180_000)
     page.wait_for_timeout(3000)
     errors = page.evaluate("() => document.querySelectorAll("
                            "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]').length")
     assert errors == 0, "a cell failed in the slideshow"
+    check = {"vi": "max |hiệu| < 1e-5", "en": "max |difference| < 1e-5"}[lang]  # the helper's table
+    assert check in page.evaluate("() => document.querySelector('.reveal').textContent")
