@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -80,6 +81,17 @@ def training_seconds(build, since):
             if name in fresh and r.get("train_seconds") is not None}
 
 
+def _kernel_config(sockets):
+    """The kernel talks to this process over local sockets in the folder ``sockets`` where the
+    OS has them: over TCP, every kernel prints a transport-encryption warning into the user's
+    terminal."""
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
+
+
 def run_notebook(path, out, profile, build, cell_timeout):
     """Execute one notebook in a fresh kernel; write it to ``out`` only when it succeeded.
 
@@ -102,17 +114,18 @@ def run_notebook(path, out, profile, build, cell_timeout):
         pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
         peak[0] = _peak_rss_mb(pid) if pid else None  # the kernel's high-water mark so far
 
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_executed=lambda cell, **kw: cell_done(cell) if cell.cell_type == "code" else None)
     # What the kernel is about to run: a source edited while the notebook runs (a long training)
     # must leave the record stale, not be credited with outputs made before it.
     fingerprint = run_fingerprint(path, profile)
     start, started_at = time.perf_counter(), time.time()
-    try:
-        client.execute(env=env)
-    finally:
-        bar.close()
+    with tempfile.TemporaryDirectory(prefix="d2l-kernel-") as sockets:
+        client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", config=_kernel_config(sockets),
+                                resources={"metadata": {"path": str(path.parent)}},
+                                on_cell_executed=lambda cell, **kw: cell_done(cell) if cell.cell_type == "code" else None)
+        try:
+            client.execute(env=env)
+        finally:
+            bar.close()
     run = {"profile": profile, "fingerprint": fingerprint,
            "seconds": round(time.perf_counter() - start, 1),
            "training_seconds": training_seconds(build, since=started_at),

@@ -44,6 +44,8 @@ def test_runs_writes_summary_and_skips_what_is_done(tmp_path):
     assert str(build / "results.csv") in first.stdout
     peak = int(first.stdout.split("kernel peak memory ")[1].split(" MB")[0].replace(",", ""))
     assert 50 < peak < 4000, "the kernel's peak memory is measured (mxnet alone takes over 50 MB)"
+    # The user's terminal shows progress and results, not the kernel's transport warnings.
+    assert "without encryption" not in first.stderr + first.stdout, first.stderr[-2000:]
 
     again = run(good, "--profile", "quick", "--build", build)
     assert "already executed in this profile, skipped" in again.stdout
