@@ -638,6 +638,14 @@ CLAIMS = [
            "(the book's {0} in `full`, {1}\nin `cpu` and `quick`)",
            lambda: (setting("resnet", "full", "batch_size"), same_setting("resnet", ("cpu", "quick"), "batch_size")),
            where="profiles: resnet batch sizes"),
+    *claim("09_data_parallel", "độ chính xác huấn luyện {0}, độ chính xác kiểm tra {1}.",
+           "gives training accuracy {0} but test accuracy {1}.",
+           lambda: (out("09_data_parallel", "64069b88", r"train acc ([\d.]+)"),
+                    out("09_data_parallel", "64069b88", r"test acc ([\d.]+)")),
+           fmt=fmt_dec(3), where="09 ResNet-18 training's last line"),
+    *claim("09_data_parallel", "Qua {0} bước mạng tiến bộ nhiều", "The run has only {0} steps",
+           lambda: out("09_data_parallel", "98350317", r"of ([\d,]+) images") // out("09_data_parallel", "98350317", r"minibatch of (\d+) images"),
+           where="09 run line: training images / minibatch (one epoch)"),
 ]
 
 
