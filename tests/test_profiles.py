@@ -61,16 +61,41 @@ def test_table_shows_book_and_this_run():
     assert profiles.PROFILES == ("quick", "cpu", "full")
 
 
-def test_momentum_setting_reaches_the_optimizer():
-    from d2l_extras import training
+def trainers_built_by_fit(monkeypatch, settings):
+    """The gluon.Trainer objects that ``dx.fit`` builds for ``settings`` on a small run."""
+    import mxnet as mx
+    from mxnet import gluon, npx
+    from mxnet.gluon import nn
+
+    import d2l_extras as dx
+
+    npx.set_np()
+    built = []
+
+    class RecordedTrainer(gluon.Trainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    monkeypatch.setattr(gluon, "Trainer", RecordedTrainer)
+    train_iter, test_iter = dx.load_data_fashion_mnist(32, subset=160, test_subset=64, seed=0)
+    net = nn.Sequential()
+    net.add(nn.Dense(16, activation="relu"), nn.Dense(10))
+    dx.fit(net, train_iter, test_iter, 1, settings.lr, [mx.cpu()], display=None, recipe=settings.recipe)
+    return built
+
+
+def test_momentum_setting_reaches_the_optimizer_fit_builds(monkeypatch):
     from d2l_extras.sections import Settings
 
-    def optimizer(settings):
-        recipe = settings.recipe
-        return training.make_optimizer(recipe.optimizer, dict(recipe.optimizer_params or {}, learning_rate=settings.lr))
-
-    assert optimizer(Settings(0.1, 1, 32, 28, momentum=0.9)).momentum == 0.9
-    assert optimizer(Settings(0.1, 1, 32, 28)).momentum == 0  # None: plain SGD, as in the book
+    (with_momentum,) = trainers_built_by_fit(monkeypatch, Settings(0.1, 1, 32, 28, momentum=0.9))
+    assert with_momentum._optimizer.momentum == 0.9
+    # the updates kept a momentum buffer for every parameter
+    states = with_momentum._updaters[0].states
+    assert states and all(state is not None for state in states.values())
+    (plain,) = trainers_built_by_fit(monkeypatch, Settings(0.1, 1, 32, 28))
+    assert plain._optimizer.momentum == 0  # None: plain SGD, as in the book
+    assert all(state is None for state in plain._updaters[0].states.values())
     book = get_settings("alexnet", "full")
     assert book.momentum is None and book.recipe.optimizer_params is None
     # The checkpoint's identity describes the recipe: a run with momentum never resumes one without.
