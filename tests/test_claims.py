@@ -402,7 +402,7 @@ CLAIMS = [
            lambda: int(out(N, "cell-26", r"ratio\s+([\d.]+)") // 10 * 10), where="03 ratio output, tens below"),
     *claim(N, "NiN nhận ảnh từ {0}×{0} trở lên", "NiN accepts images from {0}×{0} up",
            lambda: out(N, "590d0f6b", r"accepts: (\d+)×"), where="03 smallest-input output"),
-    *claim(N, "các cấu hình `quick` và `cpu` dùng {0}×{0}", "the `quick` and `cpu` profiles use {0}×{0}",
+    *claim(N, "trên CPU, bài này huấn luyện ở {0}×{0}", "on a CPU this lesson trains at {0}×{0}",
            lambda: same_setting("nin", ("quick", "cpu"), "resize"), where="profiles: nin resize"),
     *claim(N, "Sách dùng tốc độ học {0}, kích thước batch {1}, ảnh {2}×{2} và {3} epoch",
            "The book uses learning rate {0}, batch size {1}, {2}×{2} images and {3} epochs",
@@ -417,8 +417,6 @@ CLAIMS = [
            lambda: int(out(N, "cell-34", r"alexnet\s+([\d,]+)") / out(N, "cell-34", r"nin\s+([\d,]+)")
                        // 10 * 10), fmt=fmt_word,
            where="03 table of this run beside notebook 01's AlexNet (68×68): parameter ratio, tens below"),
-    *claim(N, "một epoch trên {0} ảnh (cấu hình `quick`)", "a single epoch on {0} images (the `quick` profile)",
-           lambda: setting("nin", "quick", "subset"), where="profiles: nin quick subset"),
     *claim(N, "trên {0} ảnh kiểm tra (mỗi lớp {1} ảnh)", "on the {0} test images ({1} of each)",
            lambda: (TEST_SIZE, TEST_SIZE // 10), where="the test set: 10 balanced classes"),
     *claim(N, "NiN có ít hơn AlexNet hơn {0} lần tham số", "NiN has over {0} times fewer parameters than AlexNet",
