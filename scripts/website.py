@@ -19,6 +19,7 @@ asset is local: MathJax and the code font come from the decks' vendor folder (sl
 """
 import argparse
 import copy
+import functools
 import importlib.util
 import json
 import os
@@ -104,11 +105,11 @@ def section_links(stem, lang, has_pdf):
     return f'<div class="course-links">\n{items}\n</div>\n'
 
 
-def page_notebook(nb, lang, solutions, links):
+def page_notebook(nb, lang, solutions, links, relink=lambda text: text):
     """The cells a page shows: the deck's cells of `lang` (deck.language_cells: no other
     language, no `ci` cells, no solutions unless asked for) and their outputs in `lang`, less
     the Colab set-up cell (the page's own Colab link replaces it) and, for students, the speaker
-    notes; `links` goes under the title."""
+    notes; `links` goes under the title, and `relink` makes the Markdown cells' links the site's."""
     import nbformat
 
     nb = nbformat.from_dict(copy.deepcopy(nb))
@@ -117,6 +118,8 @@ def page_notebook(nb, lang, solutions, links):
         tags = set(cell.metadata.get("tags", []))
         if "colab" in tags or (not solutions and deck.slide_type(cell) == "notes"):
             continue
+        if cell.cell_type == "markdown":
+            cell.source = relink(cell.source)
         cells.append(cell)
     title = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("# "))
     cells.insert(title + 1, nbformat.v4.new_markdown_cell(links))
@@ -137,10 +140,10 @@ MD_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
 OTHER_LANGUAGE_LINE = re.compile(r"^\[[^\]]+\]\(\.\./(?:vi|en)/[^)]+\.md\)\s*$\n?", re.M)
 
 
-def reference_page(text, lang, pages, other_pages, repo_path):
-    """A page of docs/ as the site shows it: its links to the same page in the other language
-    dropped (the site's switch does that), links to the other language's pages made relative
-    HTML links, links to docs that are not on the site made links to the repository."""
+def site_links(text, lang, pages, other_pages, repo_path):
+    """Markdown `text` of the file `repo_path` (relative to the repository) with its relative
+    links made links of the site: to a notebook or a reference page of this language, that page;
+    of the other language, a relative HTML link to it there; to anything else, the repository."""
     other = next(o for o in LANGS if o != lang)
 
     def link(m):
@@ -148,15 +151,24 @@ def reference_page(text, lang, pages, other_pages, repo_path):
         if re.match(r"[a-z]+:|#", target):
             return m.group(0)
         path, _, anchor = target.partition("#")
-        name = Path(path).stem
-        if path.endswith(".md") and Path(path).parent.name in ("", "..") and name in pages:
-            return f"[{label}]({name}.md{'#' + anchor if anchor else ''})"
-        if path.endswith(".md") and Path(path).parent.name == other and name in other_pages:
-            return f'<a href="../{other}/{name}.html">{label}</a>'
-        resolved = os.path.normpath(os.path.join(os.path.dirname(repo_path), path))
-        return f"[{label}](https://github.com/{REPO}/blob/{BRANCH}/{resolved}{'#' + anchor if anchor else ''})"
+        anchor = f"#{anchor}" if anchor else ""
+        resolved = Path(os.path.normpath(os.path.join(os.path.dirname(repo_path), path)))
+        if resolved.suffix == ".ipynb" and resolved.parent == Path("notebooks") and resolved.stem in pages:
+            return f"[{label}]({resolved.name}{anchor})"
+        if resolved.suffix == ".md" and resolved.stem in pages and (
+                resolved.parent == Path("docs", lang) or resolved == GLOSSARY.relative_to(ROOT)):
+            return f"[{label}]({resolved.name}{anchor})"
+        if resolved.suffix == ".md" and resolved.parent == Path("docs", other) and resolved.stem in other_pages:
+            return f'<a href="../{other}/{resolved.stem}.html{anchor}">{label}</a>'
+        return f"[{label}](https://github.com/{REPO}/blob/{BRANCH}/{resolved.as_posix()}{anchor})"
 
-    return MD_LINK.sub(link, OTHER_LANGUAGE_LINE.sub("", text))
+    return MD_LINK.sub(link, text)
+
+
+def reference_page(text, lang, pages, other_pages, repo_path):
+    """A page of docs/ as the site shows it: its link to the same page in the other language
+    dropped (the site's language switch is that link), the others made links of the site."""
+    return site_links(OTHER_LANGUAGE_LINE.sub("", text), lang, pages, other_pages, repo_path)
 
 
 def reference_pages(lang):
@@ -197,27 +209,28 @@ def write_sources(notebooks, stage, solutions, pdfs):
         if not solutions:
             student.build(notebooks, Path(tmp))
         pages, metas = {}, {}
+        lessons = [path.stem for path in notebooks]
+        refs = {lang: reference_pages(lang) for lang in LANGS}
         for lang in LANGS:
+            other = next(o for o in LANGS if o != lang)
             src, extra = stage / lang / "src", stage / lang / "extra" / "notebooks"
             src.mkdir(parents=True)
             extra.mkdir(parents=True)
-            lessons = []
             for path in notebooks:
                 nb = nbformat.read(path, as_version=4)
                 links = section_links(path.stem, lang, (lang, path.stem) in pdfs)
-                nbformat.write(page_notebook(nb, lang, solutions, links), src / path.name)
+                relink = functools.partial(site_links, lang=lang, pages=lessons + list(refs[lang]),
+                                           other_pages=list(refs[other]), repo_path=f"notebooks/{path.name}")
+                nbformat.write(page_notebook(nb, lang, solutions, links, relink), src / path.name)
                 download = (student.one_language(nb, lang) if solutions
                             else nbformat.read(Path(tmp) / lang / path.name, as_version=4))
                 nbformat.write(download, extra / path.name)
-                lessons.append(path.stem)
-            refs = reference_pages(lang)
-            for name, source in refs.items():
-                other = next(o for o in LANGS if o != lang)
-                text = reference_page(source.read_text(encoding="utf-8"), lang, refs, reference_pages(other),
-                                      str(source.relative_to(ROOT)))
+            for name, source in refs[lang].items():
+                text = reference_page(source.read_text(encoding="utf-8"), lang, lessons + list(refs[lang]),
+                                      list(refs[other]), source.relative_to(ROOT).as_posix())
                 (src / f"{name}.md").write_text(text, encoding="utf-8")
-            (src / "index.md").write_text(index_page(lang, lessons, list(refs)), encoding="utf-8")
-            pages[lang] = ["index"] + lessons + list(refs)
+            (src / "index.md").write_text(index_page(lang, lessons, list(refs[lang])), encoding="utf-8")
+            pages[lang] = ["index", "search", "genindex"] + lessons + list(refs[lang])
     for lang in LANGS:
         other = next(o for o in LANGS if o != lang)
         meta = {"lang": lang, "other": other, "other_pages": pages[other], "text": TEXT[lang],
