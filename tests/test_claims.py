@@ -556,7 +556,7 @@ CLAIMS = [
            where="profiles: densenet book settings"),
     *claim(D, "mạng nhận ảnh từ {0}×{0} trở lên", "the network accepts images from {0}×{0} up",
            lambda: out(D, "776d7739", r"accepts: (\d+)×"), where="07 smallest-input output"),
-    *claim(D, "Các cấu hình `quick` và `cpu` dùng {0}×{0}", "The `quick` and `cpu` profiles use {0}×{0}",
+    *claim(D, "Trên CPU, bài này huấn luyện ở {0}×{0}", "On a CPU this lesson trains at {0}×{0}",
            lambda: same_setting("densenet", ("quick", "cpu"), "resize"), where="profiles: densenet resize"),
     *claim(D, "DenseNet có số tham số ít hơn khoảng {0} lần", "DenseNet has about {0} times fewer parameters",
            lambda: round(RES_TOTAL() / DENSE_TOTAL()), where="06 and 07 summary outputs"),
