@@ -52,10 +52,17 @@ def language(cell):
     return next((t[5:] for t in tags if t in ("lang-vi", "lang-en")), None)
 
 
-def code_stub(grade_id):
-    """The stub that replaces a solution: it raises, so a check run after it says 'not answered'."""
-    return ("# YOUR CODE HERE\n"
-            f"raise NotImplementedError('Your turn ({grade_id}) / Đến lượt bạn ({grade_id})')")
+YOUR_TURN = {"vi": ("# VIẾT MÃ CỦA BẠN Ở ĐÂY", "Đến lượt bạn ({id})"), "en": ("# YOUR CODE HERE", "Your turn ({id})")}
+
+
+def code_stub(grade_id, lang=None):
+    """The stub that replaces a solution: it raises, so a check run after it says 'not answered'.
+    In the edition's language (``lang``); the two-language edition puts Vietnamese, the
+    lecture's language, first."""
+    langs = (lang,) if lang else LANGS
+    comment = " / ".join(YOUR_TURN[l][0].lstrip("# ") for l in langs)
+    message = " / ".join(YOUR_TURN[l][1].format(id=grade_id) for l in langs)
+    return f"# {comment}\nraise NotImplementedError({message!r})"
 
 
 def _replace_regions(source, begin, end, stub, where):
@@ -79,16 +86,17 @@ def _replace_regions(source, begin, end, stub, where):
     return "\n".join(out)
 
 
-def student_cell(cell, where):
-    """The student version of one cell (a new cell; `cell` is left as it is)."""
+def student_cell(cell, where, lang=None):
+    """The student version of one cell (a new cell; `cell` is left as it is), for the edition in
+    ``lang`` (None: both languages)."""
     cell = copy.deepcopy(cell)
     grade_id = _grader(cell).get("grade_id", where)
     if is_solution(cell):
         if cell.cell_type == "code":
             if BEGIN in cell.source:
-                cell.source = _replace_regions(cell.source, BEGIN, END, code_stub(grade_id), where)
+                cell.source = _replace_regions(cell.source, BEGIN, END, code_stub(grade_id, lang), where)
             else:
-                cell.source = code_stub(grade_id)
+                cell.source = code_stub(grade_id, lang)
         else:
             cell.source = TEXT_STUB[language(cell) or "en"]
     elif BEGIN in cell.source or END in cell.source:
@@ -100,10 +108,10 @@ def student_cell(cell, where):
     return cell
 
 
-def student_notebook(nb, name="notebook"):
-    """The student edition of a notebook node (both languages)."""
+def student_notebook(nb, name="notebook", lang=None):
+    """The student edition of a notebook node (both languages, or the stubs' language)."""
     out = copy.deepcopy(nb)
-    out.cells = [student_cell(c, f"{name} cell {i}") for i, c in enumerate(nb.cells)]
+    out.cells = [student_cell(c, f"{name} cell {i}", lang) for i, c in enumerate(nb.cells)]
     return out
 
 
@@ -129,9 +137,8 @@ def build(sources, out):
     written = []
     for path in sources:
         nb = nbformat.read(path, as_version=4)
-        student = student_notebook(nb, path.name)
-        targets = [(out / path.name, student)] + [(out / lang / path.name, one_language(student, lang))
-                                                  for lang in LANGS]
+        targets = [(out / path.name, student_notebook(nb, path.name))] + [
+            (out / lang / path.name, one_language(student_notebook(nb, path.name, lang), lang)) for lang in LANGS]
         for target, node in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(node, target)

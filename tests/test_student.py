@@ -227,9 +227,18 @@ def test_stub_keeps_the_code_around_the_solution_and_its_indentation():
     cell = nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\nprint(f)")
     cell.metadata["nbgrader"] = {"solution": True, "grade": False, "grade_id": "ex01-1-code"}
     out = student.student_cell(cell, "cell 0").source
-    assert out.splitlines() == ["def f(x):", "    # YOUR CODE HERE",
-                                "    raise NotImplementedError('Your turn (ex01-1-code) / Đến lượt bạn (ex01-1-code)')",
+    assert out.splitlines() == ["def f(x):", "    # VIẾT MÃ CỦA BẠN Ở ĐÂY / YOUR CODE HERE",
+                                "    raise NotImplementedError('Đến lượt bạn (ex01-1-code) / Your turn (ex01-1-code)')",
                                 "print(f)"]
+
+
+def test_a_one_language_edition_has_stubs_in_its_language_only(edition):
+    stubs = {}
+    for lang in ("vi", "en"):
+        nb = json.loads((edition / lang / "02_vgg.ipynb").read_text(encoding="utf-8"))
+        stubs[lang] = [source(c) for c in nb["cells"] if "NotImplementedError" in source(c)]
+    assert stubs["vi"] and all("Đến lượt bạn" in s and "Your turn" not in s for s in stubs["vi"])
+    assert stubs["en"] and all("Your turn" in s and "Đến lượt bạn" not in s for s in stubs["en"])
 
 
 def test_decks_show_solutions_only_when_asked():
