@@ -28,11 +28,12 @@ test: $(STAMP)
 	  --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider --timeout=900 $(TEST_ARGS)
 
 ## lab: JupyterLab on 127.0.0.1 with token authentication (LAB_DIR: the folder it shows)
-# (--allow-root only where make runs as root, e.g. in a container; the token stays on)
+# (--allow-root only where make runs as root, e.g. in a container; the token stays on;
+#  jupyter-config/: no widget extension, no news pop-up, see jupyter-config/README.md)
 LAB_DIR ?= notebooks
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.open_browser=False \
-	  $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=$(LAB_DIR)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.open_browser=False $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=$(LAB_DIR)
 
 ## export: regenerate d2l_extras/models/ from the notebooks' `export` cells
 export: $(STAMP)

@@ -17,12 +17,18 @@ def free_port():
 
 
 def lab_command():
-    """The command `make lab` runs (setup already done), as make prints it."""
+    """The command `make lab` runs (setup already done), as make prints it: (the variables it
+    sets, as a dict; the command's words)."""
     out = subprocess.run(["make", "-n", "-o", ".venv/.setup-done", "lab"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout.replace("\\\n", " ")
     lines = [l for l in out.splitlines() if "jupyter" in l and " lab" in l]
     assert len(lines) == 1, out
-    return lines[0].split()
+    words = lines[0].split()
+    variables = {}
+    while "=" in words[0] and not words[0].startswith("-"):
+        name, value = words.pop(0).split("=", 1)
+        variables[name] = value
+    return variables, words
 
 
 def start_lab(tmp_path, port, env, folder=None, timeout=120):
@@ -30,7 +36,8 @@ def start_lab(tmp_path, port, env, folder=None, timeout=120):
 
     Fails the test with the end of the server's log if it does not print its token URL in time.
     """
-    cmd = lab_command()
+    variables, cmd = lab_command()
+    env = dict(env, **variables)
     if folder is not None:
         cmd = [a for a in cmd if not a.startswith("--notebook-dir")] + [f"--notebook-dir={folder}"]
     cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
