@@ -7,7 +7,8 @@ seeds, run-profile names, trimmed convolutions, oneDNN, threads, sizing, the cou
 
     python scripts/machinery_share.py [FOLDER] [STEM ...]
 
-FOLDER defaults to ``notebooks/``; STEMs default to 01_alexnet ... 04_googlenet.
+FOLDER defaults to ``notebooks/``; STEMs default to every notebook of the course
+(``d2l_extras.sections.NOTEBOOKS``) found in FOLDER.
 """
 import json
 import re
@@ -15,14 +16,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_STEMS = ["01_alexnet", "02_vgg", "03_nin", "04_googlenet"]
+sys.path.insert(0, str(ROOT))
+from d2l_extras.sections import notebook_paths  # noqa: E402  (the one list of notebooks)
 
 TERMS = [
     r"\bintel\b", r"\bxeon\b", r"\bamd\b", r"\bepyc\b", r"\bzen ?\d", r"\bavx", r"\b20\d\d-\d\d-\d\d\b",
-    r"\bd2l_", r"\bbudget", r"giới hạn thời gian", r"ngân sách", r"\bthroughput", r"\bseeds?\b",
+    r"(?-i:\bD2L_)", r"\bbudget", r"giới hạn thời gian", r"ngân sách", r"\bthroughput", r"\bseeds?\b",
     r"\bhạt giống\b", r"`(?:quick|cpu|full)`", r"\btrimm", r"\bcắt bớt\b", r"\bonednn\b", r"\bconcat\b",
     r"\bthreads?\b", r"\bluồng\b", r"\bsizing\b", r"\bsized\b", r"our quick run", r"lần chạy nhanh của ta",
-    r"\bbuild/", r"\.json\b", r"\bkernel taps?\b", r"\bmáy chậm hơn\b", r"\bslower machine\b",
+    r"\bbuild/", r"\.json\b", r"\bkernel taps?\b", r"\w/\w+\.py\b", r"docs/benchmarks", r"\b\d+[- ]cores?\b", r"\b\d+ nhân\b", r"\bmáy chậm hơn\b", r"\bslower machine\b",
 ]
 PATTERN = re.compile("|".join(TERMS), re.IGNORECASE)
 SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
@@ -58,7 +60,7 @@ def share(path):
 
 def main(argv):
     folder = Path(argv[0]) if argv else ROOT / "notebooks"
-    stems = argv[1:] or DEFAULT_STEMS
+    stems = argv[1:] or [p.stem for p in notebook_paths(folder) if p.exists()]
     print(f"{'notebook':<16} {'lang':<4} {'prose words':>11} {'machinery':>9} {'share':>6}")
     for stem in stems:
         for lang, (total, machinery) in share(folder / f"{stem}.ipynb").items():
