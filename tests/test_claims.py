@@ -233,13 +233,14 @@ def book(section, *names):
     return lambda: tuple(setting(section, "full", n) for n in names)
 
 
-SHORT_NAMES = {"alexnet": "AlexNet", "vgg": "VGG", "nin": "NiN", "googlenet": "GoogLeNet", "batch_norm": "LeNet",
-               "resnet": "ResNet", "densenet": "DenseNet"}
+def short_name(section):
+    """A section's network as 00's profile table names it: its title's first word (VGG-11 -> VGG)."""
+    return re.split(r"[- ]", sections()[section].title)[0]
 
 
 def cpu_fewer_images():
     """The sections whose `cpu` table trains on part of the training set, as 00's profile table names them."""
-    return ", ".join(SHORT_NAMES[k] for k in sections() if setting(k, "cpu", "subset") < TRAIN_SIZE)
+    return ", ".join(short_name(k) for k in sections() if setting(k, "cpu", "subset") < TRAIN_SIZE)
 
 
 def training_speed(stem, cell_id):
