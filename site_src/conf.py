@@ -37,6 +37,7 @@ html_title = TEXT["course"]
 html_static_path = ["_static", META["static"]]
 html_extra_path = [META["extra"]]
 html_css_files = ["course.css", "code-font.css"]
+html_js_files = ["translations-vi.js"] if LANG == "vi" else []
 html_copy_source = False
 html_show_sourcelink = False
 html_show_sphinx = False

@@ -222,6 +222,22 @@ def test_every_page_works_offline_in_its_language_at_both_widths(site, browser, 
 
 @pytest.mark.browser
 @pytest.mark.slow
+def test_the_root_page_offers_both_languages(site, browser):
+    out = site["out"]
+    for width in WIDTHS:
+        page, errors, blocked = open_page(browser, (out / "index.html").resolve().as_uri(), width)
+        try:
+            links = page.evaluate(LINKS_JS)
+            assert [Path(urlsplit(link).path).relative_to(out.resolve()).as_posix() for link in links] == [
+                f"{lang}/index.html" for lang in LANGS]
+            assert all(missing_target(link, out) is None for link in links)
+            assert not errors and not blocked and not page.evaluate(OVERFLOW_JS), (errors, blocked)
+        finally:
+            page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
 def test_every_section_page_links_colab_binder_download_deck_and_its_pdf(site):
     out = site["out"]
     assert set(site["pdfs"]) == {(lang, WITH_PDF) for lang in LANGS}
@@ -252,7 +268,10 @@ def test_search_finds_the_batch_normalization_page(site, browser, lang):
     page, errors, blocked = open_page(browser, f"{search}?q={query}", 1280)
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=30_000)
-        page.wait_for_function("document.querySelector('#search-results .search-summary')", timeout=30_000)
+        page.wait_for_function("document.querySelector('#search-results .search-summary').textContent.trim()",
+                               timeout=30_000)  # the summary, in the page's language
+        summary = page.locator("#search-results .search-summary").inner_text()
+        assert not other_language_strings([(0, summary)], lang), summary
         hits = page.evaluate("() => [...document.querySelectorAll('#search-results ul.search li a')].map(a => a.href)")
         assert hits and Path(urlsplit(hits[0]).path).name == f"{stem}.html", (query, hits[:5])
         # and from the search box of a page, as a reader types it
