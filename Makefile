@@ -54,15 +54,16 @@ student: $(STAMP)
 
 ## site: the course website from the committed notebooks → site/vi/, site/en/ (ARGS=--solutions: the instructor's)
 # Sphinx and its theme live in their own pinned environment (requirements-site.txt), made with
-# the reference environment's Python (Sphinx 9 needs 3.11 or newer).
+# the reference environment's Python (Sphinx 9 needs 3.11 or newer) and installed by its pip.
 SITE_VENV ?= .venv-site
 site: $(STAMP) $(SITE_VENV)/.site-setup-done
 	$(PY) scripts/website.py --sphinx $(SITE_VENV)/bin/sphinx-build $(ARGS)
 
 $(SITE_VENV)/.site-setup-done: requirements-site.txt
 	rm -rf $(SITE_VENV)
-	$(PY) -m venv $(SITE_VENV)
-	$(SITE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-site.txt
+	$(PY) -m venv --without-pip $(SITE_VENV)
+	$(PY) -m pip --python $(SITE_VENV)/bin/python install -q --no-compile --disable-pip-version-check \
+	  -r requirements-site.txt
 	touch $@
 
 ## bench: the book's training path against the course's, side by side (ARGS=--nets resnet ...)

@@ -312,16 +312,19 @@ def build(notebooks, out, sphinx_build, solutions=False, pdf_dir=ROOT / "slides"
     out.mkdir(parents=True)
     pdfs = edition_pdfs(Path(pdf_dir), notebooks, solutions)
     with tempfile.TemporaryDirectory(prefix="site-src-") as tmp:
-        stage = Path(tmp)
+        stage, t = Path(tmp), time.time()
         write_static(stage)
         metas = write_sources(notebooks, stage, solutions, pdfs)
+        log(f"pages, downloads and assets written ({time.time() - t:.0f} s); Sphinx and the decks next")
         with ThreadPoolExecutor(len(LANGS)) as pool:
             jobs = [pool.submit(sphinx, sphinx_build, lang, stage, out, metas[lang]) for lang in LANGS]
             write_decks(notebooks, out, solutions, pdfs)
+            log(f"decks written ({time.time() - t:.0f} s)")
             for job in jobs:
                 lang, run = job.result()
                 if run.returncode != 0 or "WARNING" in run.stderr or "ERROR" in run.stderr:
                     raise SystemExit(f"site: sphinx-build ({lang}) failed:\n{run.stdout[-3000:]}{run.stderr[-6000:]}")
+                log(f"{lang}/ built by Sphinx ({time.time() - t:.0f} s)")
     (out / "index.html").write_text(root_page(), encoding="utf-8")
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve _static/ and _images/ as they are
     return {"pdfs": sorted(pdfs)}
