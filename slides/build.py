@@ -25,6 +25,7 @@ the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMI
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import copy
 import hashlib
@@ -52,6 +53,17 @@ TEMPLATE_NAME = "course_reveal"
 LANGS = ("vi", "en")
 LANG_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+# Readable from the back row (issue 39), on a 1280×720 slide shown at scale 1: body text and
+# code at least these sizes (CSS px), and a strip this tall kept free at the bottom of a slide
+# for reveal.js's navigation arrows and the slide number (a full slide whose content stays out
+# of the arrows' corner uses it: the template's fitSlides).
+BODY_FONT_PX, CODE_FONT_PX = 24, 20
+CONTROLS_STRIP_PX = 42
+CONTROLS_WIDTH_PX = 120  # the arrows' corner: a slide whose content stays out of it needs no strip
+# The live training plot (d2l_extras.display.TrainingPlot: 450×300 px at dpi 100, its labels
+# 10 pt = 13.9 px) is shown this wide: half the slide, labels 13.9 × 640 / 450 = 19.8 px.
+TRAINING_PLOT_PX = 640
+TRAINING_PLOT_TAG = "deck-training-plot"
 
 # The code and output font of the decks and of RISE (slides/present.py). Linux's DejaVu Sans
 # Mono has no precomposed stacked Vietnamese letters (ố, ẫ, ỗ): Chromium then draws the base
@@ -239,6 +251,128 @@ def deck_title(nb, lang, stem):
     return stem
 
 
+# --------------------------------------------------------------------------- what a slide shows
+def title_slide_code(cells):
+    """Indices (into `cells`) of the code cells on the deck's first slide: the set-up cell a
+    notebook opens with (imports, seed, profile) is no lecture content, and a deck is a rendering
+    of the run, so nothing has to run first. Only when that slide has a title or other prose:
+    a deck whose first slide is code alone keeps it."""
+    shown = [i for i, c in enumerate(cells) if slide_type(c) not in ("skip", "notes")]
+    first = shown[:1]
+    for i in shown[1:]:
+        if slide_type(cells[i]) in ("slide", "subslide"):
+            break
+        first.append(i)
+    code = [i for i in first if cells[i].cell_type == "code"]
+    return code if len(code) < len(first) else []
+
+
+VIETNAMESE_LETTER = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+
+
+def _offset(line_starts, lineno, col):
+    return line_starts[lineno - 1] + col
+
+
+def one_language_code(source, lang):
+    """The code as `lang`'s deck shows it: where the code says a thing in both languages, only
+    `lang`'s words. Display only: the notebook's code is not changed, and what it printed stays.
+
+    A pair is two neighbouring string literals (f-strings too, implicitly joined ones too) among
+    a call's positional arguments or a tuple's, list's or set's items, the first with Vietnamese
+    letters and the second without: dx.say('Số {n}', 'Number {n}', n=n) reads
+    dx.say('Number {n}', n=n) in English and dx.say('Số {n}', n=n) in Vietnamese; a tuple of the
+    pair alone, ('đầu vào', 'input'), becomes the one string. Keyword arguments vi=... or x_vi=...
+    followed by en=... or x_en=... keep `lang`'s. Code that does not parse (after masking IPython
+    magics and shell lines) is shown as it is."""
+    data = source.encode("utf-8")
+    masked = re.sub(rb"(?m)^([ \t]*)[%!]", rb"\1#", data)  # same offsets: ast counts UTF-8 bytes
+    try:
+        tree = ast.parse(masked)
+    except (SyntaxError, ValueError):
+        return source
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def span(node):
+        return (_offset(starts, node.lineno, node.col_offset), _offset(starts, node.end_lineno, node.end_col_offset))
+
+    def text(node):
+        a, b = span(node)
+        return data[a:b].decode("utf-8")
+
+    def literal(node):
+        return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+    def pair(a, b):
+        return (literal(a) and literal(b) and VIETNAMESE_LETTER.search(text(a)) is not None
+                and VIETNAMESE_LETTER.search(text(b)) is None)
+
+    def names(a, b):  # for (kind_vi, kind_en), shape in ...
+        return (isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id.endswith("_vi")
+                and b.id == a.id[:-3] + "_en")
+
+    # Rows of a table: where one row's items i, i + 1 are a pair, so are the other rows'
+    # (('tự viết', 'from scratch', h1), ('nn.BatchNorm', 'nn.BatchNorm', h2)).
+    rows = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Tuple) for e in node.elts):
+            at = {i for row in node.elts for i in range(len(row.elts) - 1) if pair(*row.elts[i:i + 2])}
+            for row in node.elts:
+                rows[id(row)] = {i for i in at if i + 1 < len(row.elts)
+                                 and literal(row.elts[i]) and literal(row.elts[i + 1])}
+
+    edits = []  # (start, end, replacement bytes)
+
+    def drop(first, second):
+        """Keep `lang`'s of two neighbours (the Vietnamese one first) and the text around them."""
+        if lang == "vi":
+            edits.append((span(first)[1], span(second)[1], b""))
+        else:
+            edits.append((span(first)[0], span(second)[0], b""))
+
+    for node in ast.walk(tree):
+        items = (node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set))
+                 else node.args if isinstance(node, ast.Call) else [])
+        if isinstance(node, ast.Tuple) and len(items) == 2 and (pair(*items) or names(*items)):
+            edits.append((*span(node), text(items[0] if lang == "vi" else items[1]).encode("utf-8")))
+            continue
+        i = 0
+        while i + 1 < len(items):
+            if (pair(items[i], items[i + 1]) or i in rows.get(id(node), ())
+                    or (isinstance(node, ast.Tuple) and names(items[i], items[i + 1]))):
+                drop(items[i], items[i + 1])
+                i += 2
+            else:
+                i += 1
+        if isinstance(node, ast.Call):
+            for k1, k2 in zip(node.keywords, node.keywords[1:]):
+                a, b = k1.arg or "", k2.arg or ""
+                if (a, b) == ("vi", "en") or (a.endswith("_vi") and b == a[:-3] + "_en"):
+                    drop(k1, k2)
+    out, end = data, len(data) + 1
+    for a, b, new in sorted(edits, reverse=True):  # from the end; an edit inside one made is left out
+        if b <= end:
+            out, end = out[:a] + new + out[b:], a
+    return out.decode("utf-8")
+
+
+def prepare_cells(nb, lang):
+    """What `lang`'s deck shows of the notebook (its cells after the tag filters): no code on
+    the title slide (title_slide_code), code in `lang` only (one_language_code), and the
+    training plots tagged for the template to show them large."""
+    drop = set(title_slide_code(nb.cells))
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in drop]
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.source = one_language_code(cell.source, lang)
+        if "fit(" in cell.source and any("image/png" in (o.get("data") or {}) for o in cell.get("outputs", [])):
+            cell.metadata["tags"] = list(cell.metadata.get("tags", [])) + [TRAINING_PLOT_TAG]
+    return nb
+
+
 def make_exporter(lang, solutions=False):
     from nbconvert import SlidesExporter
     from traitlets.config import Config
@@ -271,10 +405,16 @@ def build_deck(path: Path, lang: str, out: Path, exporter=None, solutions=False)
     nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)          # no widget manager from a CDN
     keep_language(nb, lang)  # the course's outputs come once per language, marked {"lang": ..}
+    nb.cells = language_cells(nb, lang, solutions)
+    prepare_cells(nb, lang)
     exporter = exporter or make_exporter(lang, solutions)
     body, _ = exporter.from_notebook_node(
         nb, resources={"metadata": {"name": path.stem, "path": str(path.parent)},
                        "code_font": CODE_FONT,
+                       "body_font_px": BODY_FONT_PX, "code_font_px": CODE_FONT_PX,
+                       "controls_strip_px": CONTROLS_STRIP_PX, "controls_width_px": CONTROLS_WIDTH_PX,
+                       "training_plot_px": TRAINING_PLOT_PX,
+                       "training_plot_tag": TRAINING_PLOT_TAG,
                        "code_font_css": code_font_css(f"../vendor/{CODE_FONT_PACKAGE}/", ".reveal")})
     target = out / lang / f"{path.stem}.html"
     target.parent.mkdir(parents=True, exist_ok=True)

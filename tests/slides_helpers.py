@@ -233,3 +233,69 @@ def vietnamese_output_fonts(deck, max_slides=3):
             if VIETNAMESE_LETTER.search(text):
                 found.append((n, text[:40], fonts))
     return found
+
+
+# ----------------------------------------------------------------- readable from the back row
+# Per slide (1-based), what a hall sees of it (issue 39): each slide is shown in turn, every
+# fragment in, at the deck's scale (Reveal.getScale()) and the slide's fit zoom.
+#   body, code: the smallest text as drawn (computed font size × zoom × scale), px, with the
+#               text; code is code cells' input and outputs (printed or tables) and code in prose,
+#               body the rest (headings, prose, its tables); speaker notes and formulas are left out
+#   words:      words of prose (markdown cells) on the slide, fragments included, notes not
+#   plots:      live training plots (a PNG output of a code cell that calls fit(): dx.fit's
+#               450×300 figure) as [width drawn, slide width drawn, label size drawn], labels
+#               being the figure's 10 pt = 13.9 px text scaled as the image is
+#   under:      text, images and tables drawn under a shown navigation arrow
+#   code:       whether the slide has a code cell
+BACK_ROW_JS = with_leaves("""() => {
+  const leaves = LEAF_SLIDES, scale = Reveal.getScale();
+  const zoomOf = (el) => { let z = 1; for (let e = el; e; e = e.parentElement) z *= parseFloat(getComputedStyle(e).zoom || '1'); return z; };
+  const shown = (el, slide) => { for (let e = el; e && e !== slide; e = e.parentElement) {
+      const cs = getComputedStyle(e); if (cs.display === 'none' || cs.visibility === 'hidden') return false; } return true; };
+  const arrows = () => [...document.querySelectorAll('.reveal .controls button')].filter(b => {
+      return getComputedStyle(b).display !== 'none' && b.classList.contains('enabled'); })  // (opacity: mid-transition)
+    .map(b => b.getBoundingClientRect()).filter(r => r.width > 0);
+  const hits = (r, a) => r.width > 0 && r.height > 0 && r.left < a.right && r.right > a.left && r.top < a.bottom && r.bottom > a.top;
+  const out = [];
+  leaves.forEach((slide, n) => {
+    const i = Reveal.getIndices(slide);
+    Reveal.slide(i.h, i.v || 0, 999);
+    Reveal.layout();
+    const res = {slide: n + 1, zoom: parseFloat(slide.getAttribute('data-fit-zoom') || '1'), scale,
+                 body: [1e9, ''], code: [1e9, ''], words: 0, plots: [], under: [],
+                 code_cell: !!slide.querySelector('.jp-CodeCell .jp-InputArea')};
+    const as = arrows();
+    const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const el = t.parentElement, text = t.textContent.trim();
+      if (!text || el.closest('aside.notes, mjx-container, script, style') || !shown(el, slide)) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize) * zoomOf(el) * scale;
+      const kind = el.closest('.jp-CodeCell .jp-InputArea, .jp-CodeCell .jp-OutputArea, code, pre') ? 'code' : 'body';
+      if (px < res[kind][0]) res[kind] = [Math.round(px * 100) / 100, text.slice(0, 60)];
+      const range = document.createRange(); range.selectNodeContents(t);
+      for (const r of range.getClientRects()) for (const a of as) if (hits(r, a)) res.under.push(text.slice(0, 60));
+    }
+    for (const el of slide.querySelectorAll('img, table'))
+      if (!el.closest('aside.notes') && shown(el, slide)) for (const a of as)
+        if (hits(el.getBoundingClientRect(), a)) res.under.push('<' + el.tagName.toLowerCase() + '>');
+    for (const cell of slide.querySelectorAll('.jp-MarkdownCell')) {
+      if (!shown(cell, slide)) continue;
+      const copy = cell.cloneNode(true);
+      copy.querySelectorAll('aside.notes, mjx-container, script, style').forEach(e => e.remove());
+      res.words += copy.textContent.split(/\\s+/).filter(w => /[\\p{L}\\p{N}]/u.test(w)).length;
+    }
+    for (const cell of slide.querySelectorAll('.jp-CodeCell')) {
+      const input = cell.querySelector('.jp-InputArea');
+      if (!input || !/\\bfit\\(/.test(input.textContent)) continue;
+      for (const img of cell.querySelectorAll('.jp-OutputArea img')) {
+        if (!shown(img, slide) || img.naturalWidth === 0) continue;
+        const w = img.getBoundingClientRect().width, slideW = slide.getBoundingClientRect().width;
+        res.plots.push([Math.round(w), Math.round(slideW), Math.round(1000 * 10 * 100 / 72 * w / img.naturalWidth) / 1000]);
+      }
+    }
+    res.under = [...new Set(res.under)];
+    out.push(res);
+  });
+  Reveal.slide(0, 0, 0);
+  return out;
+}""")

@@ -28,7 +28,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from d2l_extras.profiles import settings_table
 from d2l_extras.sections import NOTEBOOKS, SECTIONS
-from slides_helpers import (FIT_ZOOMS_JS, OVERFLOW_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
+from slides_helpers import (BACK_ROW_JS, FIT_ZOOMS_JS, OVERFLOW_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
                             launch_browser, need_browser, other_language_strings, vietnamese_output_fonts, with_leaves)
 
 LANGS = ("vi", "en")
@@ -144,6 +144,56 @@ def notebooks_under_test():
 
 
 DECK_IDS = [f"{lang}/{p.stem}" for p in notebooks_under_test() + [Path(FIXTURE_NAME)] for lang in LANGS]
+
+
+def language_pairs(source):
+    """(Vietnamese, English) pairs of neighbouring string literals in code, found with tokenize
+    (independently of build.one_language_code, which uses ast): "('số', 'count')"."""
+    import io
+    import tokenize
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT)]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+    return [(a.string, c.string) for a, b, c in zip(tokens, tokens[1:], tokens[2:])
+            if a.type == c.type == tokenize.STRING and b.string == ","
+            and VIETNAMESE_LETTER.search(a.string) and not VIETNAMESE_LETTER.search(c.string)]
+
+
+def test_code_shows_one_language():
+    """The deck's code keeps its language's strings only (display only: notebooks unchanged)."""
+    one = build.one_language_code
+    code = ("dx.say('số ảnh: {n}', 'images: {n}', n=n)\n"
+            "rows = {('đầu vào', 'input'): 1}\n"
+            "dx.say('Mạng {a} '\n       'rất sâu',\n       'Network {a} is deep', a=1, vi=f('vi'), en=f('en'))\n"
+            "for (kind_vi, kind_en), shape in [(('tích chập', 'convolutional'), (8, 3))]:\n    pass\n"
+            "pairs = [('tự viết', 'from scratch', h1), ('nn.BatchNorm', 'nn.BatchNorm', h2)]\n"
+            "columns = ('parameters', 'multiply-adds')  # no Vietnamese: left as it is\n")
+    en, vi = one(code, "en"), one(code, "vi")
+    assert not VIETNAMESE_LETTER.search(en), en
+    assert "dx.say('images: {n}', n=n)" in en and "{'input': 1}" in en
+    assert "dx.say('Network {a} is deep', a=1, en=f('en'))" in en
+    assert "for kind_en, shape in [('convolutional', (8, 3))]:" in en
+    assert "[('from scratch', h1), ('nn.BatchNorm', h2)]" in en
+    assert "dx.say('số ảnh: {n}', n=n)" in vi and "{'đầu vào': 1}" in vi
+    assert "dx.say('Mạng {a} '\n       'rất sâu', a=1, vi=f('vi'))" in vi
+    assert "for kind_vi, shape in [('tích chập', (8, 3))]:" in vi
+    for english in ("'images: {n}'", "'input'", "Network", "'convolutional'", "'from scratch'"):
+        assert english not in vi, english
+    assert "columns = ('parameters', 'multiply-adds')" in en and "columns = ('parameters', 'multiply-adds')" in vi
+    assert one("%%time\nx = ('số', 'count')\n!ls", "en") == "%%time\nx = 'count'\n!ls"
+    assert one("def f(:\n  'số', 'count'", "en") == "def f(:\n  'số', 'count'"  # does not parse: as it is
+    assert language_pairs("dx.say('số', 'count')") == [("'số'", "'count'")]
+
+
+def test_title_slide_code_is_left_out():
+    md, code = new_markdown_cell, new_code_cell
+    cells = [_cell(code("import os"), "skip"), _cell(md("# Title"), "slide", "en"),
+             _cell(code("import d2l_extras as dx"), "-"), _cell(md("notes"), "notes", "en"),
+             _cell(code("x = 1"), "fragment"), _cell(md("## Next"), "subslide", "en"), _cell(code("y = 2"), "-")]
+    assert build.title_slide_code(cells) == [2, 4]  # the deck's cells: one language's
+    assert build.title_slide_code([_cell(code("x"), "slide"), _cell(md("## A"), "subslide", "en")]) == []
 
 
 # ----------------------------------------------------------------- fixtures
@@ -306,6 +356,27 @@ def test_deck(built, browser, deck_id):
                 "() => LEAF_SLIDES.findIndex(s => s.textContent.includes('a line of 150 characters'))"))
             assert 0.6 < zooms[slide] < 1, f"the fixture's 150-character code line: zoom {zooms[slide]}"
 
+        # Readable from the back row (issue 39): no code on the title slide, nothing under the
+        # navigation arrows, code in this language only. (Sizes, words and plots: the table of
+        # test_readability_per_deck.)
+        back_row = page.evaluate(BACK_ROW_JS)
+        MEASURED[deck_id]["back_row"] = back_row
+        first = [c for c in deck_cells(nb, lang) if (c.metadata.get("slideshow") or {}).get("slide_type") not in ("skip", "notes")]
+        if first and first[0].cell_type == "markdown":
+            assert not back_row[0]["code_cell"], "code on the title slide"
+        under = [(s["slide"], s["under"][:3]) for s in back_row if s["under"]]
+        assert not under, f"under the navigation arrows: {under}"
+        code_text = page.evaluate("[...document.querySelectorAll('.reveal .slides .jp-CodeCell .jp-InputArea')]"
+                                  ".map(e => e.textContent).join('\\n')")
+        if lang == "en":
+            assert not VIETNAMESE_LETTER.search(code_text), \
+                f"Vietnamese in the English deck's code: {VIETNAMESE_LETTER.search(code_text).group()!r}"
+        for cell in deck_cells(nb, lang):
+            if cell.cell_type == "code":
+                for vi_text, en_text in language_pairs(cell.source):
+                    theirs = en_text if lang == "vi" else vi_text
+                    assert theirs.strip("'\"f") not in code_text, f"{other} string in the {lang} deck's code: {theirs}"
+
         # As many slides as slide/subslide cells of this language.
         assert page.evaluate("Reveal.getTotalSlides()") == want
         assert page.locator(".reveal .slides section:not(.stack)").count() == want
@@ -402,6 +473,14 @@ def test_readability_per_deck(built, browser, capsys):
                 d.close()
             MEASURED[deck_id] = {"slides": len(zooms), "smallest_zoom": min(zooms, default=1.0),
                                  "below_0_8": sum(z < 0.8 for z in zooms), "other_language": strays}
+    for deck_id in DECK_IDS:  # the back row's measurements (test_deck takes them as it opens a deck)
+        if "back_row" not in MEASURED[deck_id]:
+            d = DeckPage(browser, built["out"] / built["decks"][deck_id]["html"])
+            try:
+                MEASURED[deck_id]["back_row"] = d.page.evaluate(BACK_ROW_JS)
+            finally:
+                d.close()
+    back_row_table, too_small = back_row_report(MEASURED)
     rows = [f"{'deck':<24} {'slides':>6} {'min zoom':>8} {'< 0.8':>5} {'other-lang':>10}  first other-language text"]
     for deck_id in DECK_IDS:
         m = MEASURED[deck_id]
@@ -411,8 +490,9 @@ def test_readability_per_deck(built, browser, capsys):
     table = "\n".join(rows)
     (built["out"] / "readability.txt").write_text(table + "\n", encoding="utf-8")
     (built["out"] / "readability.json").write_text(json.dumps(MEASURED, indent=1, ensure_ascii=False), encoding="utf-8")
+    (built["out"] / "back_row.txt").write_text(back_row_table + "\n", encoding="utf-8")
     with capsys.disabled():
-        print("\n" + table)
+        print("\n" + table + "\n\n" + back_row_table)
     assert all(m["slides"] > 0 for m in MEASURED.values())
     # A hall can read every slide of the course's decks (the fixture overflows on purpose).
     shrunk = {d: round(m["smallest_zoom"], 2) for d, m in MEASURED.items()
@@ -421,3 +501,45 @@ def test_readability_per_deck(built, browser, capsys):
     strays = {d: m["other_language"][:3] for d, m in MEASURED.items()
               if FIXTURE_NAME not in d and m["other_language"]}
     assert not strays, f"texts in the other language (use dx.say, dx.table, dx.frame: docs/writing-notebooks.md): {strays}"
+    # Readable from the back row (issue 39), as drawn at 1280×720: body text >= 24 px, code and
+    # outputs >= 20 px (a slide zoomed to fit draws them smaller: split it), <= 80 words of prose
+    # a slide (more goes to speaker notes), training plots at least half the slide wide with
+    # labels >= 18 px.
+    assert not too_small, "not readable from the back row (slide: what):\n" + "\n".join(
+        f"{d}: {v}" for d, v in too_small.items())
+
+
+BODY_PX, CODE_PX, MAX_WORDS, PLOT_LABEL_PX = 24, 20, 80, 18
+
+
+def back_row_report(measured):
+    """A table per deck of the back row's measurements (smallest body text and code as drawn,
+    the worst zoom, slides over MAX_WORDS words, the training plots' width and label size) and,
+    per course deck, the slides that miss a target."""
+    rows = [f"{'deck':<24} {'body px':>7} {'code px':>7} {'zoom':>5} {'plots (width/slide, label px)':<30} slides over {MAX_WORDS} words"]
+    misses = {}
+    for deck_id, m in measured.items():
+        slides = m["back_row"]
+        body = min((s["body"][0] for s in slides), default=0)
+        code = min((s["code"][0] for s in slides), default=0)
+        plots = [p for s in slides for p in s["plots"]]
+        wordy = [(s["slide"], s["words"]) for s in slides if s["words"] > MAX_WORDS]
+        rows.append(f"{deck_id:<24} {body if body < 1e9 else '-':>7} {code if code < 1e9 else '-':>7} "
+                    f"{min(s['zoom'] for s in slides):>5.2f} "
+                    f"{' '.join(f'{w}/{sw},{l:.1f}' for w, sw, l in plots):<30} {wordy}")
+        if FIXTURE_NAME in deck_id:
+            continue
+        miss = []
+        for s in slides:
+            if s["body"][0] < BODY_PX - 0.01:
+                miss.append((s["slide"], f"body {s['body'][0]} px: {s['body'][1]!r}"))
+            if s["code"][0] < CODE_PX - 0.01:
+                miss.append((s["slide"], f"code {s['code'][0]} px: {s['code'][1]!r}"))
+            if s["words"] > MAX_WORDS:
+                miss.append((s["slide"], f"{s['words']} words"))
+            for w, sw, label in s["plots"]:
+                if 2 * w < sw or label < PLOT_LABEL_PX:
+                    miss.append((s["slide"], f"training plot {w} px wide of {sw}, labels {label} px"))
+        if miss:
+            misses[deck_id] = miss
+    return "\n".join(rows), misses
