@@ -32,6 +32,7 @@ test: $(STAMP)
 #  jupyter-config/: no widget extension, no news pop-up, see jupyter-config/README.md)
 LAB_DIR ?= notebooks
 lab: $(STAMP)
+	$(PY) slides/present.py --style $(LAB_DIR)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 \
 	  --ServerApp.open_browser=False $(if $(filter 0,$(shell id -u)),--allow-root) --notebook-dir=$(LAB_DIR)
 

@@ -51,6 +51,8 @@ def present_notebook(nb, lang, solutions=False):
     nb = nbformat.from_dict(copy.deepcopy(nb))
     nb.cells = deck.language_cells(nb, lang, solutions)
     deck.keep_language(nb, lang)  # the deck build's own filter (d2l_extras.language)
+    for cell in title_slide_code(nb.cells):  # the set-up runs with the kernel, off the title slide
+        cell.metadata.setdefault("slideshow", {})["slide_type"] = "skip"
     nb.metadata["rise"] = dict(RISE)
     nb.metadata.pop("d2l_run", None)  # the run record belongs to the published notebook
     nb.metadata["language_info"] = dict(nb.metadata.get("language_info", {}), name="python")
@@ -63,6 +65,18 @@ def present_notebook(nb, lang, solutions=False):
 def off_the_slides(cell):
     """Whether RISE never shows, and so never runs, ``cell``."""
     return deck.slide_type(cell) in ("skip", "notes")
+
+
+def title_slide_code(cells):
+    """The code cells on the first slide (the notebook's set-up): the title slide shows none."""
+    shown = [c for c in cells if not off_the_slides(c)]
+    title = []
+    for cell in shown[1:]:
+        if deck.slide_type(cell) == "slide":
+            break
+        if cell.cell_type == "code":
+            title.append(cell)
+    return title
 
 
 def hidden_setup(cells):
@@ -86,11 +100,29 @@ def install_kernel(prefix=sys.prefix, python=sys.executable):
     return folder
 
 
-def write_code_font(folder):
+# Sizes for a hall, as in the decks: RISE draws a 1280x720 slide with JupyterLab's own sizes
+# (text 14 px, code 13 px), unreadable from the back row.
+RISE_SIZES_CSS = """body.rise-enabled {
+  --jp-content-font-size1: 24px; --jp-code-font-size: 20px; --jp-ui-font-size1: 20px; }
+body.rise-enabled .reveal .jp-RenderedMarkdown p, body.rise-enabled .reveal .jp-RenderedMarkdown li,
+body.rise-enabled .reveal .jp-RenderedMarkdown td, body.rise-enabled .reveal .jp-RenderedMarkdown th {
+  font-size: 24px; line-height: 1.4; }
+body.rise-enabled .reveal .jp-RenderedMarkdown h1 { font-size: 44px; }
+body.rise-enabled .reveal .jp-RenderedMarkdown h2 { font-size: 36px; }
+body.rise-enabled .reveal .jp-RenderedMarkdown h3 { font-size: 30px; }
+body.rise-enabled .reveal .jp-CodeCell .cm-content, body.rise-enabled .reveal .jp-CodeCell .cm-line,
+body.rise-enabled .reveal .jp-OutputArea-output pre, body.rise-enabled .reveal .jp-RenderedHTMLCommon table {
+  font-size: 20px; line-height: 1.35; }
+"""
+
+
+def write_rise_style(folder, notebooks=()):
     """RISE's stylesheet for the notebooks of ``folder`` (``rise.css``, which RISE in JupyterLab
-    loads from the notebook's folder) and the code font's files beside it (``fonts/``): outputs in
-    Vietnamese would otherwise be drawn with DejaVu Sans Mono on Linux, which has no stacked
-    Vietnamese letters (see slides/build.py, CODE_FONT)."""
+    loads from the notebook's folder): the decks' sizes and the code font, whose files go beside
+    it (``fonts/``): outputs in Vietnamese would otherwise be drawn with DejaVu Sans Mono on
+    Linux, which has no stacked Vietnamese letters (see slides/build.py, CODE_FONT). RISE also
+    asks for ``<notebook>.css`` beside each notebook: a one-line file each, so that no request
+    fails."""
     import shutil
 
     cache = deck.ensure_vendor(deck.HERE / "vendor") / deck.CODE_FONT_PACKAGE
@@ -99,8 +131,26 @@ def write_code_font(folder):
     for name in deck.CODE_FONT_FILES + ["LICENSE"]:
         shutil.copyfile(cache / name, fonts / name)
     (Path(folder) / "rise.css").write_text(
-        "/* Written by slides/present.py: the course's code font in RISE. */\n"
-        + deck.code_font_css("fonts/", "body.rise-enabled"), encoding="utf-8")
+        "/* Written by slides/present.py: the course's code font and sizes in RISE. */\n"
+        + deck.code_font_css("fonts/", "body.rise-enabled") + RISE_SIZES_CSS, encoding="utf-8")
+    for path in notebooks:
+        (Path(folder) / Path(path).with_suffix(".css").name).write_text(
+            "/* This notebook's own RISE style (none): the course's is rise.css. */\n", encoding="utf-8")
+
+
+def style_folders(root):
+    """``write_rise_style`` for ``root`` and each folder below it that holds notebooks. The code
+    font comes from the npm registry once (slides/vendor/): without it, RISE keeps its own."""
+    folders = sorted({p.parent for p in Path(root).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts})
+    try:
+        for folder in folders:
+            write_rise_style(folder, sorted(folder.glob("*.ipynb")))
+    except Exception as err:  # noqa: BLE001 (no registry: the slideshows still work, in RISE's style)
+        print(f"present: RISE's style not written ({type(err).__name__}: {err}); slideshows keep "
+              f"RISE's own fonts and sizes", file=sys.stderr)
+        return 0
+    print(f"present: RISE's style (sizes, code font) beside the notebooks of {len(folders)} folder(s) in {root}")
+    return 0
 
 
 def build_present(notebooks, out, langs=deck.LANGS, solutions=False):
@@ -108,7 +158,7 @@ def build_present(notebooks, out, langs=deck.LANGS, solutions=False):
 
     written = []
     for lang in langs:
-        write_code_font(Path(out) / lang)
+        write_rise_style(Path(out) / lang, notebooks)
         for path in notebooks:
             nb = present_notebook(json.loads(Path(path).read_text(encoding="utf-8")), lang, solutions)
             target = Path(out) / lang / Path(path).name
@@ -126,7 +176,12 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "present")
     ap.add_argument("--lang", choices=deck.LANGS, action="append", help="only this language (repeatable)")
     ap.add_argument("--solutions", action="store_true", help="keep the exercises' solutions (instructor)")
+    ap.add_argument("--style", type=Path, metavar="FOLDER",
+                    help="only write RISE's style (sizes, code font) beside the notebooks of FOLDER "
+                         "and of its sub-folders (`make lab` does, for any folder it shows)")
     args = ap.parse_args(argv)
+    if args.style is not None:
+        return style_folders(args.style)
     notebooks = args.notebooks or notebook_paths(ROOT / "notebooks")
     missing = [str(p) for p in notebooks if not Path(p).is_file()]
     if missing:
@@ -138,4 +193,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
