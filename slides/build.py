@@ -59,7 +59,7 @@ SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 # of the arrows' corner uses it: the template's fitSlides).
 BODY_FONT_PX, CODE_FONT_PX = 24, 20
 CONTROLS_STRIP_PX = 42
-CONTROLS_WIDTH_PX = 120  # the arrows' corner: a slide whose content stays out of it needs no strip
+CONTROLS_WIDTH_PX = 180  # arrows and slide number: a slide whose content stays out of that corner needs no strip
 # The live training plot (d2l_extras.display.TrainingPlot: 450×300 px at dpi 100, its labels
 # 10 pt = 13.9 px) is shown this wide: half the slide, labels 13.9 × 640 / 450 = 19.8 px.
 TRAINING_PLOT_PX = 640

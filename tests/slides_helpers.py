@@ -245,16 +245,16 @@ def vietnamese_output_fonts(deck, max_slides=3):
 #   plots:      live training plots (a PNG output of a code cell that calls fit(): dx.fit's
 #               450×300 figure) as [width drawn, slide width drawn, label size drawn], labels
 #               being the figure's 10 pt = 13.9 px text scaled as the image is
-#   under:      text, images and tables drawn under a shown navigation arrow
+#   under:      text, images and tables drawn under a shown navigation arrow or the slide number
 #   code:       whether the slide has a code cell
 BACK_ROW_JS = with_leaves("""() => {
   const leaves = LEAF_SLIDES, scale = Reveal.getScale();
   const zoomOf = (el) => { let z = 1; for (let e = el; e; e = e.parentElement) z *= parseFloat(getComputedStyle(e).zoom || '1'); return z; };
   const shown = (el, slide) => { for (let e = el; e && e !== slide; e = e.parentElement) {
       const cs = getComputedStyle(e); if (cs.display === 'none' || cs.visibility === 'hidden') return false; } return true; };
-  const arrows = () => [...document.querySelectorAll('.reveal .controls button')].filter(b => {
-      return getComputedStyle(b).display !== 'none' && b.classList.contains('enabled'); })  // (opacity: mid-transition)
-    .map(b => b.getBoundingClientRect()).filter(r => r.width > 0);
+  const arrows = () => [...document.querySelectorAll('.reveal .controls button'), document.querySelector('.reveal .slide-number')]
+    .filter(b => b && getComputedStyle(b).display !== 'none' && (b.tagName !== 'BUTTON' || b.classList.contains('enabled')))
+    .map(b => b.getBoundingClientRect()).filter(r => r.width > 0);  // (enabled, not opacity: it may be mid-transition)
   const hits = (r, a) => r.width > 0 && r.height > 0 && r.left < a.right && r.right > a.left && r.top < a.bottom && r.bottom > a.top;
   const out = [];
   leaves.forEach((slide, n) => {
