@@ -19,6 +19,12 @@ in the Vietnamese deck and the reverse) as are `ci` cells; `skip` cells never re
 and `notes` cells become reveal.js speaker notes (press S in a deck). The course's outputs
 come once per language (output metadata "lang"); a deck keeps its language's.
 
+Readable from the back row (issue 39): the deck is shown at scale 1 on a 1280×720 slide with
+body text 24 px and code 20 px (slides too full are zoomed to fit); the title slide shows no
+code (the set-up cell is left out: title_slide_code); code shows only the deck's language where
+it says a thing in both (one_language_code: display only, the notebooks are not changed); the
+live training plot is 640 px wide; the navigation arrows and slide number keep a strip free.
+
 Needs the course package for its table of notebooks, nbformat, nbconvert and, for the PDFs,
 the `playwright` package driving a system Chromium (/usr/bin/chromium or $CHROMIUM).
 """
