@@ -51,7 +51,10 @@ LANGS = deck.LANGS
 CONF_DIR = ROOT / "site_src"
 DOCS = ROOT / "docs"
 GLOSSARY = DOCS / "glossary.md"  # one table of both languages: the same page on both sites
-REPO = os.environ.get("COURSE_REPO", "OWNER/modern-cnn")  # where Colab and Binder find the notebooks
+# Where Colab and Binder find the notebooks: owner/name of the address in pyproject.toml (the
+# one place it is written, scripts/colab_cells.py), or COURSE_REPO.
+REPO = os.environ.get("COURSE_REPO") or load_script("scripts/colab_cells.py", "colab_cells").repository().split(
+    "github.com/", 1)[1]
 BRANCH = "main"
 
 # The site's own words in each language (the theme's come from Sphinx's catalogs and
