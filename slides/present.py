@@ -11,9 +11,11 @@ the decks use, which has the stacked Vietnamese letters. Open one with `make lab
 opens the folder) and *View → Render as Reveal Slideshow* (Alt+R); in RISE, T opens the speaker view.
 
 RISE runs only the cells on slides. The code cells kept off the slides (helpers that a slide's
-code calls) run when the notebook's kernel starts: they are copied into the notebook's metadata
-(``d2l_present.setup``) and the notebook asks for the kernel ``modern-cnn-present``, which this
-script installs into the environment (slides/present_startup.py runs them).
+code calls, the `ci` cells that record a training) still run, where the notebook has them: those
+before the first slide cell when the notebook's kernel starts, the others just before the next
+slide cell runs. Their code is copied into the notebook's metadata (``d2l_present``), and the
+notebook asks for the kernel ``modern-cnn-present``, which this script installs into the
+environment (slides/present_startup.py runs them).
 """
 import argparse
 import copy
@@ -49,14 +51,18 @@ def present_notebook(nb, lang, solutions=False):
     import nbformat
 
     nb = nbformat.from_dict(copy.deepcopy(nb))
-    nb.cells = deck.language_cells(nb, lang, solutions)
-    deck.keep_language(nb, lang)  # the deck build's own filter (d2l_extras.language)
-    for cell in title_slide_code(nb.cells):  # the set-up runs with the kernel, off the title slide
+    # The `ci` cells leave the slides but not the run: what they define (e.g. a trained network's
+    # summary) may be read by a later slide's code.
+    kept = [c for c in nb.cells if not (deck.hidden_tags(lang, solutions) - {"ci"}) & set(c.metadata.get("tags", []))]
+    for cell in title_slide_code(kept):  # the set-up runs with the kernel, off the title slide
         cell.metadata.setdefault("slideshow", {})["slide_type"] = "skip"
+    runs = hidden_runs(kept)
+    nb.cells = [c for c in kept if "ci" not in c.metadata.get("tags", [])]
+    deck.keep_language(nb, lang)  # the deck build's own filter (d2l_extras.language)
     nb.metadata["rise"] = dict(RISE)
     nb.metadata.pop("d2l_run", None)  # the run record belongs to the published notebook
     nb.metadata["language_info"] = dict(nb.metadata.get("language_info", {}), name="python")
-    nb.metadata["d2l_present"] = {"lang": lang, "solutions": solutions, "setup": hidden_setup(nb.cells)}
+    nb.metadata["d2l_present"] = {"lang": lang, "solutions": solutions, **runs}
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["d2l_lang"] = lang  # the kernel writes this language only (d2l_extras.language)
     return nb
@@ -79,10 +85,50 @@ def title_slide_code(cells):
     return title
 
 
-def hidden_setup(cells):
-    """The code of the code cells that RISE never runs, in order: the slideshow's kernel runs
-    them when it starts, so that the slides' code finds what they define."""
-    return [cell.source for cell in cells if cell.cell_type == "code" and off_the_slides(cell)]
+def _text(source):
+    return "".join(source) if isinstance(source, list) else source  # a dict's lines, or a string
+
+
+def _is_hidden(cell):
+    return cell.cell_type == "code" and (off_the_slides(cell) or "ci" in cell.metadata.get("tags", []))
+
+
+def _without_asserts(source):
+    """A `ci` cell's code without its top-level asserts: a live talk does not stop on a test's
+    accuracy floor (the tests run the notebooks with them)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines()
+    for node in reversed(tree.body):
+        if isinstance(node, ast.Assert):
+            del lines[node.lineno - 1:node.end_lineno]
+    return "\n".join(lines)
+
+
+def hidden_runs(cells):
+    """The code cells RISE never shows, grouped by where they run: ``setup``, those before the
+    first code cell on a slide (run when the kernel starts), and ``before``, a list of
+    [code of a slide's cell, [code of the hidden cells just before it]] (run, in order, just
+    before that cell runs: slides/present_startup.py). Hidden cells after the last slide cell
+    are left out: nothing shown reads them."""
+    setup, before, pending, shown_yet = [], [], [], False
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        if _is_hidden(cell):
+            ci = "ci" in cell.metadata.get("tags", [])
+            pending.append(_without_asserts(_text(cell.source)) if ci else _text(cell.source))
+            continue
+        if pending and shown_yet:
+            before.append([_text(cell.source), pending])
+        elif pending:
+            setup = pending
+        pending, shown_yet = [], True
+    return {"setup": setup, "before": before}
 
 
 def install_kernel(prefix=sys.prefix, python=sys.executable):

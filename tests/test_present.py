@@ -80,7 +80,7 @@ def slideshow_code(built, lang, path):
     nb = json.loads((built / lang / path.name).read_text(encoding="utf-8"))
     return ([c["source"] for c in nb["cells"] if c["cell_type"] == "code"
              and (c["metadata"].get("slideshow") or {}).get("slide_type") not in ("skip", "notes")],
-            nb["metadata"]["d2l_present"]["setup"])
+            nb["metadata"]["d2l_present"]["setup"], nb["metadata"]["d2l_present"]["before"])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
