@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.setup-done
 PROFILE ?= auto
 # Whole test command bound (seconds): a stuck cell fails with its name long before this.
-TEST_TIMEOUT ?= 3000
+TEST_TIMEOUT ?= 3600
 # Extra pytest arguments of `make test`, e.g. TEST_ARGS='-m "not browser"'
 TEST_ARGS ?=
 
