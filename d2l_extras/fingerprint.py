@@ -132,11 +132,30 @@ def _without_docstrings(tree):
     return tree
 
 
+def _canonical(node):
+    """A syntax tree as text that is the same on every Python the course supports.
+
+    ``ast.dump`` is not: its format and the nodes' fields change between versions (3.12 added
+    ``type_params`` to every function and class). Empty fields are left out, so a field that a
+    newer Python adds, empty, does not change the text."""
+    if isinstance(node, ast.AST):
+        fields = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value is None or value == []:
+                continue
+            fields.append(f"{name}={_canonical(value)}")
+        return f"{type(node).__name__}({','.join(fields)})"
+    if isinstance(node, list):
+        return f"[{','.join(_canonical(item) for item in node)}]"
+    return repr(node)
+
+
 def code_digest(file):
     """SHA-256 of what a Python file computes: its syntax tree without docstrings, line numbers
     and comments."""
     tree = _without_docstrings(ast.parse(Path(file).read_text(encoding="utf-8")))
-    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+    return hashlib.sha256(_canonical(tree).encode()).hexdigest()
 
 
 def package_hash(path, root=REPO_ROOT):

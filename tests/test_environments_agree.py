@@ -60,3 +60,31 @@ def test_reference_and_modern_environments_give_the_same_history():
           f"NumPy {modern['numpy']} ({len(modern['supplied'])} names supplied): "
           f"largest difference of the per-epoch history {worst:.3g}")
     assert worst <= TOLERANCE, (reference["history"], modern["history"])
+
+
+FINGERPRINTS = """
+import json
+from d2l_extras.fingerprint import package_hash
+from d2l_extras.results import REPO_ROOT
+from d2l_extras.sections import notebook_paths
+print(json.dumps({p.name: package_hash(p) for p in notebook_paths(REPO_ROOT / "notebooks")}))
+"""
+
+
+def test_both_environments_fingerprint_the_course_alike():
+    """The committed outputs are fresh or stale on every Python alike: the fingerprint hashes
+    syntax trees in a form that does not change between Python versions."""
+    for venv, how in ((REFERENCE_VENV, "make setup"),
+                      (MODERN_VENV, "PYTHON=python3.13 VENV=.venv-3.13 make setup")):
+        if not (venv / "bin" / "python").exists():
+            pytest.skip(f"{venv.name} is absent: build it with `{how}` to compare the two environments")
+    found = {}
+    for venv in (REFERENCE_VENV, MODERN_VENV):
+        out = subprocess.run([str(venv / "bin" / "python"), "-c", FINGERPRINTS], capture_output=True,
+                             text=True, cwd=ROOT, timeout=120)
+        assert out.returncode == 0, f"{venv.name}: {out.stderr[-3000:]}"
+        found[venv.name] = json.loads(out.stdout.strip().splitlines()[-1])
+    reference, modern = found.values()
+    assert len(reference) == 10
+    differ = sorted(name for name in reference if reference[name] != modern.get(name))
+    assert not differ, f"the course code's fingerprint differs between the two Pythons for {differ}"
