@@ -123,16 +123,28 @@ def number(value, spec, lang):
     return out.translate(str.maketrans(",.", ".,")) if lang == "vi" else out
 
 
+def _is_bool(value):
+    return isinstance(value, bool) or type(value).__name__ in ("bool_", "bool")  # NumPy's too
+
+
 class _Formatter(string.Formatter):
-    """str.format with numbers written as ``lang`` writes them (see :func:`number`)."""
+    """str.format with numbers written as ``lang`` writes them (see :func:`number`), truth values
+    as words, and a sequence of numbers given a format spec as those numbers one by one."""
 
     def __init__(self, lang):
         super().__init__()
         self.lang = lang
 
     def format_field(self, value, spec):
-        if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        if _is_bool(value):
+            return format(("đúng" if value else "sai") if self.lang == "vi" else str(bool(value)), spec)
+        if isinstance(value, numbers.Number):
             return number(value, spec, self.lang)
+        if spec and not isinstance(value, str) and hasattr(value, "tolist"):  # a 1-D array
+            value = value.tolist()
+        if spec and isinstance(value, (list, tuple)) and value and all(
+                isinstance(v, numbers.Number) and not _is_bool(v) for v in value):
+            return ("; " if self.lang == "vi" else ", ").join(number(v, spec, self.lang) for v in value)
         if callable(getattr(value, "describe", None)):  # History, LayerSummary: their own words
             return format(value.describe(self.lang), spec)
         return format(value, spec)
@@ -159,7 +171,9 @@ def error(cls, vi, en, /, **values):
 
 def say(vi, en=None, /, **values):
     """Show a sentence once per output language, like ``print``: ``vi`` and ``en`` are
-    ``str.format`` templates filled from ``values``, numbers written in each language's way.
+    ``str.format`` templates filled from ``values``, numbers written in each language's way
+    (``True`` is "đúng" in Vietnamese; a list or 1-D array with a format spec, ``{losses:.3f}``,
+    lists its numbers: "1,101; 0,452" and "1.101, 0.452").
     Given an exception alone, show its message (each language's, for one made by :func:`error`).
 
     ``dx.say('ảnh nhỏ nhất: {n}×{n}', 'smallest input: {n}×{n}', n=67)``; ``dx.say(err)``"""
