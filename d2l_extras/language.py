@@ -140,8 +140,10 @@ class _Formatter(string.Formatter):
             return format(("đúng" if value else "sai") if self.lang == "vi" else str(bool(value)), spec)
         if isinstance(value, numbers.Number):
             return number(value, spec, self.lang)
-        if spec and not isinstance(value, str) and hasattr(value, "tolist"):  # a 1-D array
+        if spec and not isinstance(value, str) and hasattr(value, "tolist"):  # an array of 0 or 1 dimension
             value = value.tolist()
+            if isinstance(value, numbers.Number) and not _is_bool(value):
+                return number(value, spec, self.lang)
         if spec and isinstance(value, (list, tuple)) and value and all(
                 isinstance(v, numbers.Number) and not _is_bool(v) for v in value):
             return ("; " if self.lang == "vi" else ", ").join(number(v, spec, self.lang) for v in value)

@@ -229,11 +229,11 @@ def test_a_sentence_describes_a_history_in_its_language(shown):
 def test_a_sentence_writes_truth_values_and_lists_of_numbers_in_its_language(shown):
     import numpy
 
-    language.say("{same}, {ok}: {losses:.3f}; {gamma:.2f} {shape}", "{same}, {ok}: {losses:.3f}; {gamma:.2f} {shape}",
-                 same=True, ok=numpy.float32(1e-5) < 1e-4, losses=[1.1012, 0.452], gamma=numpy.array([0.5, -1.0]),
-                 shape=(2, 4, 5, 5))
-    assert [repr(o) for _, o in shown] == ["đúng, đúng: 1,101; 0,452; 0,50; -1,00 (2, 4, 5, 5)",
-                                           "True, True: 1.101, 0.452; 0.50, -1.00 (2, 4, 5, 5)"]
+    template = "{same}, {ok}: {losses:.3f}; {gamma:.2f} {shape} {d:.1f}"
+    language.say(template, template, same=True, ok=numpy.float32(1e-5) < 1e-4, losses=[1.1012, 0.452],
+                 gamma=numpy.array([0.5, -1.0]), shape=(2, 4, 5, 5), d=numpy.array(2.5))
+    assert [repr(o) for _, o in shown] == ["đúng, đúng: 1,101; 0,452; 0,50; -1,00 (2, 4, 5, 5) 2,5",
+                                           "True, True: 1.101, 0.452; 0.50, -1.00 (2, 4, 5, 5) 2.5"]
 
 
 def test_the_settings_overview_has_a_row_per_section_in_each_language():
