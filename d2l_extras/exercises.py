@@ -3,6 +3,9 @@
 A check cell calls ``check`` (a condition on the student's own objects) or ``check_digest``
 (an answer compared with the digest of the right one). An answer not given yet (the student
 edition's stub raised, so a name is undefined) counts as wrong and shows the hint too.
+
+A wrong answer raises :class:`AnswerError`, so that "Run all" stops at it and nbval sees an
+error; IPython shows it as its few lines in the reader's language, without a traceback.
 """
 import hashlib
 import numbers
@@ -16,6 +19,10 @@ _NOT_ANSWERED = (NameError, NotImplementedError, AttributeError)
 
 class AnswerError(AssertionError):
     """A wrong or missing answer; the message carries the exercise's hint in the reader's language."""
+
+    def _render_traceback_(self):
+        """What IPython shows instead of a traceback: the message, one language after the other."""
+        return str(self).splitlines()
 
 
 def _canonical(value):
@@ -42,18 +49,28 @@ def answer_digest(value):
     return hashlib.sha256(_canonical(value).encode()).hexdigest()[:16]
 
 
-def _fail(exercise, hint, why):
+def _wrong(exercise, hint, why):
+    """The AnswerError of ``exercise``: ``why`` (English, Vietnamese) and the hint, two lines a language."""
     vi, en = hint
-    raise error(AnswerError, "Bài tập {exercise}: {why_vi}. Gợi ý: {vi}", "Exercise {exercise}: {why_en}. Hint: {en}",
-                exercise=exercise, why_en=why[0], why_vi=why[1], vi=vi, en=en)
+    return error(AnswerError, "Bài tập {exercise}: {why_vi}.\n  Gợi ý: {vi}",
+                 "Exercise {exercise}: {why_en}.\n  Hint: {en}",
+                 exercise=exercise, why_en=why[0], why_vi=why[1], vi=vi, en=en)
+
+
+def _not_answered(err):
+    """(English, Vietnamese) reason for an answer that raised ``err`` instead of giving a value."""
+    if isinstance(err, NameError) and getattr(err, "name", None):
+        return f"not answered yet (`{err.name}` is not defined)", f"chưa có câu trả lời (chưa có `{err.name}`)"
+    if isinstance(err, NotImplementedError):
+        return "not answered yet", "chưa có câu trả lời"
+    return f"not answered yet ({type(err).__name__}: {err})", f"chưa có câu trả lời ({type(err).__name__}: {err})"
 
 
 def _answer(exercise, hint, get):
     try:
         return get()
-    except _NOT_ANSWERED as err:
-        _fail(exercise, hint, (f"not answered yet ({type(err).__name__}: {err})",
-                               f"chưa có câu trả lời ({type(err).__name__}: {err})"))
+    except _NOT_ANSWERED as err:  # from None: the student's NameError is the reason, not a second error
+        raise _wrong(exercise, hint, _not_answered(err)) from None
 
 
 def check(exercise, test, hint):
@@ -70,7 +87,7 @@ def check(exercise, test, hint):
         The hint in Vietnamese and in English.
     """
     if not _answer(exercise, hint, test):
-        _fail(exercise, hint, ("not right yet", "chưa đúng"))
+        raise _wrong(exercise, hint, ("not right yet", "chưa đúng"))
     say("Bài tập {exercise}: đúng.", "Exercise {exercise}: right.", exercise=exercise)
 
 
@@ -80,7 +97,7 @@ def check_digest(exercise, answer, digest, hint):
     try:
         right = answer_digest(value) == digest
     except ValueError as err:
-        _fail(exercise, hint, (err.texts["en"], err.texts["vi"]))
+        raise _wrong(exercise, hint, (err.texts["en"], err.texts["vi"])) from None
     if not right:
-        _fail(exercise, hint, ("not right yet", "chưa đúng"))
+        raise _wrong(exercise, hint, ("not right yet", "chưa đúng"))
     say("Bài tập {exercise}: đúng.", "Exercise {exercise}: right.", exercise=exercise)

@@ -10,6 +10,8 @@ The notebooks are the instructor edition. Solutions are marked as nbgrader marks
   (in the cell's language);
 * a check cell (``nbgrader.grade`` without ``solution``): kept, its outputs removed (they
   would show that the solution passes); ``### BEGIN HIDDEN TESTS`` regions are removed;
+* a presenter's note (slide type ``notes``, or a Markdown cell that opens with "Speaker notes:",
+  "Ghi chú cho người trình bày:" or "Gợi ý trình bày:"): removed, it is for the instructor;
 * every other cell is copied unchanged.
 
 Writes ``OUT/<notebook>.ipynb`` (both languages) and ``OUT/vi/``, ``OUT/en/`` (one language
@@ -28,6 +30,7 @@ sys.path.insert(0, str(ROOT))  # the course package, also where it is not instal
 LANGS = ("vi", "en")
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+NOTE_OPENINGS = ("Speaker notes", "Presenter notes", "Ghi chú cho người trình bày", "Gợi ý trình bày")
 TEXT_STUB = {"en": "YOUR ANSWER HERE", "vi": "VIẾT CÂU TRẢ LỜI CỦA BẠN Ở ĐÂY (YOUR ANSWER HERE)"}
 
 
@@ -45,6 +48,16 @@ def is_solution(cell):
 
 def is_check(cell):
     return bool(_grader(cell).get("grade")) and not is_solution(cell)
+
+
+def is_presenter_note(cell):
+    """A Markdown cell of speaker notes: slide type ``notes``, or text that opens as a note
+    (emphasis or a heading mark before the words allowed)."""
+    if cell["cell_type"] != "markdown":
+        return False
+    text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    return (cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+            or text.lstrip(" \n#*_>").startswith(NOTE_OPENINGS))
 
 
 def language(cell):
@@ -109,9 +122,11 @@ def student_cell(cell, where, lang=None):
 
 
 def student_notebook(nb, name="notebook", lang=None):
-    """The student edition of a notebook node (both languages, or the stubs' language)."""
+    """The student edition of a notebook node (both languages, or the stubs' language), without
+    the presenter's notes."""
     out = copy.deepcopy(nb)
-    out.cells = [student_cell(c, f"{name} cell {i}", lang) for i, c in enumerate(nb.cells)]
+    out.cells = [student_cell(c, f"{name} cell {i}", lang) for i, c in enumerate(nb.cells)
+                 if not is_presenter_note(c)]
     return out
 
 

@@ -31,6 +31,20 @@ def test_missing_answer_is_reported_as_not_answered():
         assert "not answered yet" in str(err.value) and HINT[1] in str(err.value)
 
 
+@pytest.mark.parametrize("lang, shown, hidden", [("vi", "Bài tập 2.3: chưa", "Exercise"), ("en", "Exercise 2.3: not", "Bài tập"),
+                                                 ("vi,en", "Bài tập 2.3: chưa", None)])
+def test_ipython_shows_a_few_lines_in_the_readers_language_not_a_traceback(monkeypatch, lang, shown, hidden):
+    monkeypatch.setenv("D2L_LANG", lang)
+    with pytest.raises(AnswerError) as err:
+        check_digest("2.3", lambda: undefined_name, answer_digest(6), HINT)  # noqa: F821
+    assert err.value.__suppress_context__  # no "During handling of the above exception" chain
+    lines = err.value._render_traceback_()  # what IPython shows instead of the traceback
+    assert 2 <= len(lines) <= 4 and lines[0].startswith(shown) and "undefined_name" in lines[0]
+    assert (HINT[0] in "\n".join(lines)) == ("vi" in lang) and (HINT[1] in "\n".join(lines)) == ("en" in lang)
+    assert hidden is None or hidden not in "\n".join(lines)
+    assert not any("Traceback" in line or ".py" in line or "Error" in line for line in lines)
+
+
 def test_wrong_digest_fails_and_message_does_not_reveal_the_answer():
     with pytest.raises(AnswerError) as err:
         check_digest("2.3", lambda: 5, answer_digest(6), HINT)

@@ -7,6 +7,7 @@ solutions taken out and nothing else, and that each check then fails with its hi
 """
 import ast
 import json
+import os
 import re
 from pathlib import Path
 
@@ -143,12 +144,14 @@ def test_no_solution_text_or_output_leaks_into_the_student_edition(path, edition
 
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
 def test_putting_the_solutions_back_gives_the_instructor_edition(path, edition):
-    """Everything but the solutions (and the checks' outputs) is identical in both editions."""
+    """Everything but the solutions (and the checks' outputs) is identical in both editions,
+    the presenter's notes aside."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     back = json.loads((edition / path.name).read_text(encoding="utf-8"))
     solutions = {grader(c)["grade_id"]: c for c in nb["cells"] if grader(c).get("solution")}
-    assert len(back["cells"]) == len(nb["cells"])
-    for mine, theirs in zip(back["cells"], nb["cells"]):
+    kept = [c for c in nb["cells"] if not is_presenter_note(c)]
+    assert len(back["cells"]) == len(kept)
+    for mine, theirs in zip(back["cells"], kept):
         if grader(mine).get("solution"):
             assert source(mine) != source(theirs), "a solution cell was copied as it is"
             mine = dict(mine, source=solutions[grader(mine)["grade_id"]]["source"])
@@ -156,6 +159,66 @@ def test_putting_the_solutions_back_gives_the_instructor_edition(path, edition):
         assert mine["metadata"] == theirs["metadata"]
         if not (grader(mine).get("solution") or grader(mine).get("grade")):
             assert mine.get("outputs") == theirs.get("outputs")
+
+
+NOTE_OPENING = re.compile(r"[\s#*_>]*(Speaker notes|Presenter notes|Ghi chú cho người trình bày|Gợi ý trình bày)")
+
+
+def is_presenter_note(cell):
+    slide_type = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+    return cell["cell_type"] == "markdown" and (slide_type == "notes" or bool(NOTE_OPENING.match(source(cell))))
+
+
+def test_no_presenter_note_in_any_student_edition(edition):
+    notes = 0
+    for path in NOTEBOOKS:
+        notes += sum(map(is_presenter_note, json.loads(path.read_text(encoding="utf-8"))["cells"]))
+        for target in (edition / path.name, edition / "vi" / path.name, edition / "en" / path.name):
+            cells = json.loads(target.read_text(encoding="utf-8"))["cells"]
+            left = [source(c)[:60] for c in cells if is_presenter_note(c)]
+            assert not left, f"{target}: {left}"
+    assert notes > 100  # the instructor edition has them: the test looks for something real
+
+
+def test_a_note_is_known_by_its_slide_type_or_its_opening_words():
+    note = nbformat.v4.new_markdown_cell("**Gợi ý trình bày:** hỏi cả lớp trước.")
+    typed = nbformat.v4.new_markdown_cell("Ask the class first.", metadata={"slideshow": {"slide_type": "notes"}})
+    lesson = nbformat.v4.new_markdown_cell("Notes on the speaker's question: none.")
+    nb = nbformat.v4.new_notebook(cells=[note, typed, lesson])
+    assert [c.source for c in student.student_notebook(nb).cells] == [lesson.source]
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["vi", "en", None], ids=["vi", "en", "both"])
+def test_a_failing_check_says_wrong_and_its_hint_in_a_few_lines_of_the_editions_language(lang, edition):
+    """Run the check cells of a built student notebook in a kernel, answers missing: each cell
+    fails (so "Run all" stops there), showing its hint in the edition's language, no traceback."""
+    from nbclient import NotebookClient
+
+    target = edition / lang / "02_vgg.ipynb" if lang else edition / "02_vgg.ipynb"
+    nb = nbformat.read(target, as_version=4)
+    checks = [c for c in nb.cells if grader(c).get("grade") and not grader(c).get("solution") and c.cell_type == "code"]
+    assert len(checks) >= 2 and {"check(", "check_digest("} <= {call for c in checks for call in
+                                                              ("check(", "check_digest(") if call in c.source}
+    nb.cells = checks
+    # The kernel of a notebook opened in Jupyter knows its path (JPY_SESSION_NAME), hence its language.
+    env = {k: v for k, v in os.environ.items() if k != "D2L_LANG"}
+    env["JPY_SESSION_NAME"] = str(target)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute(env=env)
+    for cell in nb.cells:
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert len(errors) == 1 and errors[0].ename == "AnswerError", cell.outputs
+        lines = [ANSI.sub("", line) for tb in errors[0].traceback for line in tb.splitlines()]
+        shown = "\n".join(lines)
+        vi, en = hint_of(cell.source)
+        assert 2 <= len(lines) <= 6, shown
+        assert (vi in shown) == (lang != "en") and (en in shown) == (lang != "vi"), shown
+        assert lang or shown.index(vi) < shown.index(en)  # Vietnamese, the lecture's language, first
+        for word in ("Traceback", "File ", ".py", "exercises", "NameError", "----"):
+            assert word not in shown, shown
 
 
 def hint_of(check_source):
