@@ -146,6 +146,10 @@ class LivePlot(Display):
         ax.set_xlim(0, self.num_epochs)
         ax.grid(True)
         ax.legend(loc="best")
+        if lang == "vi":
+            from .figures import vietnamese_ticks
+
+            vietnamese_ticks(self.fig)
         # Rendered to PNG here, whatever the inline backend's format (d2l switches it to SVG,
         # which nbval would compare as text).
         import io

@@ -15,6 +15,7 @@ labels); layer descriptions ('Conv 11×11, 96, /4') are code and stay as they ar
 import io
 
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from mxnet import np
 from mxnet.gluon import nn
@@ -23,7 +24,7 @@ from .language import check_lang, pick, text
 from .summary import ensure_initialized
 
 
-__all__ = ["Figures", "pick", "per_language", "set_axes", "label_points", "describe_layer", "describe_block",
+__all__ = ["Figures", "pick", "per_language", "set_axes", "vietnamese_ticks", "label_points", "describe_layer", "describe_block",
            "layer_shapes", "draw_chain", "draw_columns", "draw_blocks", "draw_branches", "draw_function_classes"]
 
 
@@ -32,6 +33,50 @@ def set_axes(ax, lang, **props):
 
     ``set_axes(ax, lang, xscale='log', xlabel=('số tham số', 'parameters'))``"""
     return ax.set(**{key: pick(value, lang) for key, value in props.items()})
+
+
+def _vi_number(label):
+    label = label.translate(str.maketrans(",.", ".,"))
+    return label.replace(",", "{,}") if "$" in label else label  # mathtext: a comma without a space after it
+
+
+class _VietnameseTicks(ticker.Formatter):
+    """Another tick formatter's labels, written with a decimal comma and a thousands dot."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs):
+        self.inner.set_locs(locs)
+
+    def __call__(self, x, pos=None):
+        return _vi_number(self.inner(x, pos))
+
+    def format_ticks(self, values):
+        return [_vi_number(label) for label in self.inner.format_ticks(values)]
+
+    def get_offset(self):
+        return _vi_number(self.inner.get_offset())
+
+    def format_data_short(self, value):
+        return _vi_number(self.inner.format_data_short(value))
+
+
+def vietnamese_ticks(fig):
+    """Write the numbers of every axis of ``fig`` as Vietnamese does (0,9 and 60.000); returns ``fig``.
+
+    Call it once the axes' scales are set (a new scale brings its own tick labels)."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_formatter(), _VietnameseTicks):
+                axis.set_major_formatter(_VietnameseTicks(axis.get_major_formatter()))
+            if not isinstance(axis.get_minor_formatter(), _VietnameseTicks):
+                axis.set_minor_formatter(_VietnameseTicks(axis.get_minor_formatter()))
+    return fig
 
 
 # Where a point's label may go, in order: right above, right below, left above, left below.
@@ -101,13 +146,16 @@ def per_language(render, langs=None):
     """:class:`Figures` of ``render(lang)`` for each output language (``langs``: these instead).
 
     ``render`` draws a new figure in ``lang`` and returns it (or its Axes, as ``d2l.show_images``
-    does); each figure is closed so that the inline backend does not show it a second time.
+    does); the Vietnamese figure's tick labels are written as Vietnamese writes numbers (0,9); each
+    figure is closed so that the inline backend does not show it a second time.
     ``per_language(lambda lang: d2l.show_images(X, 1, 8, titles=labels(y, lang)))``"""
     from .language import output_languages
 
     figs = Figures()
     for lang in langs or output_languages():
         fig = _as_figure(render(check_lang(lang)))
+        if lang == "vi":
+            vietnamese_ticks(fig)
         plt.close(fig)
         figs[lang] = fig
     return figs

@@ -109,3 +109,28 @@ def test_point_labels_are_kept_apart_and_inside_the_axes():
              for x, y, t in zip(xs, ys, labels)]
     assert plain[1].overlaps(plain[5])  # VGG-11 and ResNet-18
     plt.close(fig)
+
+
+def test_a_vietnamese_plot_writes_its_tick_labels_with_a_decimal_comma():
+    import matplotlib.pyplot as plt
+
+    def render(lang):
+        fig, (ax1, ax2) = plt.subplots(1, 2)
+        ax1.plot([0, 60000], [0.85, 0.9])
+        figures.set_axes(ax2, lang, xscale="log")
+        ax2.plot([1e4, 1e6], [0.5, 1.5])
+        return fig
+
+    figs = figures.per_language(render, langs=("vi", "en"))
+    labels = {}
+    for lang, fig in figs.items():
+        fig.canvas.draw()
+        ax1 = fig.axes[0]
+        labels[lang] = ([t.get_text() for t in ax1.get_xticklabels()], [t.get_text() for t in ax1.get_yticklabels()])
+    assert "0,86" in labels["vi"][1] and "0.86" in labels["en"][1]
+    assert "60000" in labels["vi"][0] and "60000" in labels["en"][0]  # matplotlib's own: no separators
+    log_labels = [t.get_text() for t in figs["vi"].axes[1].get_xticklabels()]
+    assert any("10^{4}" in t for t in log_labels), log_labels
+    figures.vietnamese_ticks(figs["vi"])  # twice: the labels are converted once
+    figs["vi"].canvas.draw()
+    assert "0,86" in [t.get_text() for t in figs["vi"].axes[0].get_yticklabels()]
