@@ -80,32 +80,6 @@ class Sizing:
         """Whether this run trains on fewer images than the table's."""
         return self.settings.subset != self.table.subset
 
-    def why(self, lang="en"):
-        """One sentence for the settings table: the measurement and what it decided."""
-        table_images = self.table.subset or TRAIN_SIZE
-        images = self.settings.subset or TRAIN_SIZE
-        # the name and vectors: what a reader knows of a CPU, in any language
-        cpu = ", ".join(str(self.machine[k]) for k in ("cpu", "vectors") if self.machine.get(k))
-        values = dict(cpu=cpu, cores=self.machine["cores"], env=BUDGET_ENV,
-                      speed=" / ".join(number(round(t.train), ",", lang) for t in self.throughput.values()),
-                      date=max(t.measured for t in self.throughput.values()),
-                      budget=number(round(self.budget), ",", lang),
-                      table=number(table_images, ",", lang), need=number(round(self.seconds(table_images)), ",", lang),
-                      images=number(images, ",", lang), take=number(round(self.seconds(images)), ",", lang))
-        if self.sized:
-            vi = ("Cỡ theo máy này ({cpu}, {cores} nhân; {speed} mẫu huấn luyện mỗi giây, đo ngày {date}): {table} "
-                  "ảnh của cấu hình sẽ mất khoảng {need} giây, quá giới hạn thời gian huấn luyện {budget} giây "
-                  "({env}); lần chạy này dùng {images} ảnh (khoảng {take} giây)")
-            en = ("Sized to this machine ({cpu}, {cores} cores; {speed} training examples/s, measured {date}): the "
-                  "profile's {table} images would take about {need} s, over the {budget}-s training budget ({env}); "
-                  "this run uses {images} (about {take} s)")
-        else:
-            vi = ("Máy này ({cpu}, {cores} nhân; {speed} mẫu huấn luyện mỗi giây, đo ngày {date}) huấn luyện {table} "
-                  "ảnh của cấu hình trong khoảng {need} giây, trong giới hạn thời gian huấn luyện {budget} giây ({env})")
-            en = ("This machine ({cpu}, {cores} cores; {speed} training examples/s, measured {date}) trains the "
-                  "profile's {table} images in about {need} s, within the {budget}-s training budget ({env})")
-        return (vi if lang == "vi" else en).format(**values)
-
 
 def training_budget():
     """Seconds of training a `cpu` notebook may take (``D2L_TRAINING_BUDGET``), or None for off."""

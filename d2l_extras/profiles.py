@@ -69,8 +69,16 @@ def _settings_and_sizing(section, profile, overrides):
     return sizing.settings.replace(**overrides), sizing
 
 
+# (English, Vietnamese) words for each learning-rate schedule in the line under a settings table
+SCHEDULE_WORDS = {None: ("constant learning rate", "tốc độ học không đổi"),
+                  "cosine": ("learning rate decayed along a cosine", "tốc độ học giảm theo cosin"),
+                  "warmup-cosine": ("learning rate warmed up, then decayed along a cosine",
+                                    "tốc độ học khởi động rồi giảm theo cosin")}
+
+
 class SettingsTable(ShownPerLanguage):
-    """The book's settings beside this run's, shown as a Markdown table in notebooks."""
+    """The book's settings beside this run's, and one line of how this run trains, shown as
+    Markdown in notebooks."""
 
     COLUMNS = (("lr", "lr"), ("momentum", "momentum"), ("lr_schedule", "lr schedule"), ("initializer", "init"),
                ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
@@ -105,15 +113,36 @@ class SettingsTable(ShownPerLanguage):
         return rows
 
     def why(self, lang="en"):
-        """The reason for this run's settings, in ``lang``."""
+        """One line, in ``lang``, of how this run trains: input, images, epochs, optimizer,
+        schedule, initialization and, sized to this machine, the expected time. Why each
+        differs from the book is on the reference page the lesson links to."""
         if self.profile == "full":
             return text("This run uses the book's settings.", lang)
-        _, en, vi = self.section.profiles[self.profile]
-        sized = f" {self.sizing.why(lang)}." if self.sizing is not None else ""
-        return f"{vi if lang == 'vi' else en}.{sized}"
+        s, vi = self.settings, lang == "vi"
+        images = number(s.subset or TRAIN_SIZE, ",", lang)
+        images = f"{images} ảnh huấn luyện" if vi else f"{images} training images"
+        if self.sizing is not None and self.sizing.sized:
+            images += " (cho vừa giới hạn thời gian)" if vi else " (to fit the time budget)"
+        parts = [f"ảnh {s.resize}×{s.resize}, {images}, {s.num_epochs} epoch" if vi else
+                 f"{s.resize}×{s.resize} images, {images}, {s.num_epochs} epochs"]
+        if s.momentum:
+            parts.append(f"SGD với động lượng {number(s.momentum, 'g', lang)}" if vi else
+                         f"SGD with momentum {number(s.momentum, 'g', lang)}")
+        else:
+            parts.append("SGD thường" if vi else "plain SGD")
+        parts.append(SCHEDULE_WORDS[s.lr_schedule][vi])
+        if s.initializer == "he":
+            parts.append("khởi tạo He" if vi else "He initialization")
+        if s.revive_dead_classes:
+            parts.append("ánh xạ lớp chết được khởi tạo lại" if vi else "dead class maps drawn again")
+        line = f"**{text('this run', lang).capitalize()}:** " + ", ".join(parts)
+        if self.sizing is not None:
+            minutes = max(1, round(self.sizing.seconds(s.subset or TRAIN_SIZE) / 60))
+            line += f"; khoảng {minutes} phút huấn luyện" if vi else f"; about {minutes} min of training"
+        return line + "."
 
     def markdown(self, lang="en"):
-        """The table and the reason for this run's settings, in ``lang``, as Markdown."""
+        """The table and the line of how this run trains, in ``lang``, as Markdown."""
         head = f"| {text('profile', lang)} | " + " | ".join(text(h, lang) for _, h in self.COLUMNS) + " |"
         sep = "|---" * (len(self.COLUMNS) + 1) + "|"
         body = ["| " + name + " | " + " | ".join(cells) + " |" for name, cells in self._rows(lang)]
@@ -162,7 +191,7 @@ def settings_overview(profile=None):
 
 
 def settings_table(section, profile=None):
-    """A table of the book's settings and this run's (or ``profile``'s), with the reason for each change."""
+    """A table of the book's settings and this run's (or ``profile``'s), and a line of how this run trains."""
     return SettingsTable(section, get_profile(profile), this_run=profile is None)
 
 

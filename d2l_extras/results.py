@@ -109,7 +109,9 @@ class BookComparison(ShownPerLanguage):
         book = text("book (V100)" if self.sec.book_result else "book", lang)
         head = ("", book, f"{text('this run', lang)} ({self.profile})")
         width = 24 if lang == "vi" else 16  # the Vietnamese row names are longer
-        lines = [f"{a:<{width}}{b:>16}{c:>22}" for a, b, c in [head, *self.rows(lang)]]
+        # room for the published notebooks' label, "published run (cpu)" (scripts/publish_outputs.py)
+        last = 28 if lang == "vi" else 22
+        lines = [f"{a:<{width}}{b:>16}{c:>{last}}" for a, b, c in [head, *self.rows(lang)]]
         if self.sec.book_result is None:
             lines.append(text("The book publishes no results for this network: only its settings are shown.", lang))
         lines.append(f"{text('this run', lang)}: {self.history.devices}")

@@ -67,7 +67,7 @@ class BookResult:
     train_acc: float
     test_acc: float
     examples_per_sec: float
-    source: str = "d2l 2019 course notebooks, MXNet, one V100 GPU (shared/reference.md)"
+    source: str = "d2l 2019 course notebooks, MXNet, one V100 GPU (docs/reference.md)"
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Section:
     smallest_input: int          # smallest square input that reaches the output layer (measured: tests/test_models.py)
     min_resize: int              # smallest input the course lets a run use
     min_resize_why: Tuple[str, str]  # (English, Vietnamese)
-    profiles: Dict[str, Tuple[Settings, str, str]]  # profile -> (settings, why in English, in Vietnamese)
+    profiles: Dict[str, Settings]  # profile -> settings (`quick`, `cpu`; `full` is `book`)
     book_result: Optional[BookResult] = None
 
     @property
@@ -93,7 +93,7 @@ class Section:
         return self.notebook.split("_", 1)[1]
 
     def settings(self, profile):
-        return self.book if profile == "full" else self.profiles[profile][0]
+        return self.book if profile == "full" else self.profiles[profile]
 
 
 @dataclass(frozen=True)
@@ -110,158 +110,104 @@ _GEOMETRY_68 = ("the 11×11 stride-4 convolution and three 3×3 stride-2 max poo
                 "from 67×67 up, and nothing below",
                 "tầng tích chập 11×11 sải bước 4 và ba tầng gộp cực đại 3×3 sải bước 2 còn lại ánh xạ "
                 "đặc trưng 1×1 từ 67×67 trở lên, và không còn gì nếu nhỏ hơn")
+_PADDED_28 = ("course policy, not geometry: padding lets any input through, down to 1×1; the course "
+              "keeps at least Fashion-MNIST's own 28×28",
+              "quy ước của khóa học, không phải do hình học: phần đệm cho mọi kích thước đi qua, đến "
+              "1×1; khóa học giữ ít nhất kích thước 28×28 của chính Fashion-MNIST")
 
-# The book's settings (d2l v0.17, MXNet) are the `full` profile; figures: shared/reference.md.
+# The book's settings (d2l v0.17, MXNet) are the `full` profile; the book's and papers' figures
+# are in docs/reference.md. Why the `cpu` settings differ from the book's, with the evidence:
+# docs/en/training-on-a-cpu.md (docs/vi/...); the `quick` settings are CI's smoke test.
 SECTIONS = {
     "alexnet": Section(
-        "alexnet", "01_alexnet", "AlexNet", "AlexNet",
-        {"alexnet": lambda m: m.alexnet()}, {"alexnet": 46_764_746},
-        Settings(0.01, 10, 128, 224), 67, 67, _GEOMETRY_68,
-        {"quick": (Settings(0.05, 1, 32, 68, 12800, 1000, floor=0.4),
-                   "CI: 68×68 input, 12,800 images in batches of 32 (400 updates: without batch "
-                   "normalization AlexNet needs a few hundred updates to leave its starting plateau), lr 0.05",
-                   "CI: ảnh 68×68, 12.800 ảnh, batch 32 (400 lần cập nhật: không có chuẩn hóa theo batch, "
-                   "AlexNet cần vài trăm lần cập nhật để rời vùng bằng phẳng ban đầu), tốc độ học 0,05"),
-         "cpu": (Settings(0.005, 2, 64, 68, lr_schedule="cosine", initializer="he", momentum=0.9),
-                 "CPU: 68×68 instead of 224×224 (11× fewer pixels), 2 epochs, batch 64 for more updates. "
-                 "SGD with momentum 0.9 and lr 0.005, decayed along a cosine: on average the step of plain SGD "
-                 "at lr 0.05, but steadier (seeds 0, 1, 2: test accuracy 0.886–0.888 against 0.876–0.879 "
-                 "with plain SGD). He initialization: with Xavier the activations shrink through the 11×11 "
-                 "first layer and AlexNet spends hundreds of updates on a plateau",
-                 "CPU: ảnh 68×68 thay vì 224×224 (ít hơn 11 lần điểm ảnh), 2 epoch, batch 64 để có nhiều lần "
-                 "cập nhật hơn. SGD với động lượng 0,9 và tốc độ học 0,005, giảm theo cosin: bước trung bình "
-                 "bằng bước của SGD thường với tốc độ học 0,05 nhưng ổn định hơn (hạt giống 0, 1, 2: độ chính "
-                 "xác kiểm tra 0,886–0,888 so với 0,876–0,879 với SGD thường). Khởi tạo He: với Xavier các "
-                 "giá trị kích hoạt nhỏ đi sau tầng 11×11 đầu tiên và AlexNet đứng yên trong hàng trăm lần "
-                 "cập nhật")},
-        BookResult(0.329, 0.880, 0.891, 14579)),
+        key="alexnet", notebook="01_alexnet", title="AlexNet", title_vi="AlexNet",
+        models={"alexnet": lambda m: m.alexnet()},
+        parameters={"alexnet": 46_764_746},
+        book=Settings(lr=0.01, num_epochs=10, batch_size=128, resize=224),
+        smallest_input=67, min_resize=67, min_resize_why=_GEOMETRY_68,
+        profiles={
+            "quick": Settings(lr=0.05, num_epochs=1, batch_size=32, resize=68, subset=12_800,
+                              test_subset=1000, floor=0.4),
+            "cpu": Settings(lr=0.005, num_epochs=2, batch_size=64, resize=68, lr_schedule="cosine",
+                            initializer="he", momentum=0.9)},
+        book_result=BookResult(train_loss=0.329, train_acc=0.880, test_acc=0.891, examples_per_sec=14_579)),
     "vgg": Section(
-        "vgg", "02_vgg", "VGG-11 (ratio 4)", "VGG-11 (tỷ lệ 4)",
-        {"vgg": lambda m: m.vgg(m.small_conv_arch)}, {"vgg": 43_093_322},
-        Settings(0.05, 10, 128, 224), 32, 32,
-        ("five 2×2 stride-2 max poolings halve the input five times: 32×32 gives 1×1",
-         "năm tầng gộp cực đại 2×2 sải bước 2 chia đôi ảnh năm lần: 32×32 còn 1×1"),
-        {"quick": (Settings(0.1, 1, 64, 32, 25600, 1000, floor=0.25),
-                   "CI: 32×32, 25,600 images in batches of 64 (400 updates), lr 0.1",
-                   "CI: ảnh 32×32, 25.600 ảnh, batch 64 (400 lần cập nhật), tốc độ học 0,1"),
-         "cpu": (Settings(0.01, 3, 64, 32, lr_schedule="cosine", initializer="he", momentum=0.9),
-                 "CPU: 32×32 instead of 224×224 (49× fewer pixels), batch 64, 3 epochs. SGD with momentum "
-                 "0.9 and lr 0.01, decayed along a cosine: on average the step of plain SGD at lr 0.1, but "
-                 "steadier (seed 1: test accuracy 0.901 against 0.868 with plain SGD). He initialization, as "
-                 "for the other deep networks without batch normalization (plain SGD, seed 0: 0.885 against "
-                 "0.856 with the book's Xavier)",
-                 "CPU: ảnh 32×32 thay vì 224×224 (ít hơn 49 lần điểm ảnh), batch 64, 3 epoch. SGD với động "
-                 "lượng 0,9 và tốc độ học 0,01, giảm theo cosin: bước trung bình bằng bước của SGD thường với "
-                 "tốc độ học 0,1 nhưng ổn định hơn (hạt giống 1: độ chính xác kiểm tra 0,901 so với 0,868 với "
-                 "SGD thường). Khởi tạo He, như các mạng sâu khác không có chuẩn hóa theo batch (SGD thường, "
-                 "hạt giống 0: 0,885 so với 0,856 với khởi tạo Xavier của sách)")},
-        BookResult(0.177, 0.935, 0.925, 9350)),
+        key="vgg", notebook="02_vgg", title="VGG-11 (ratio 4)", title_vi="VGG-11 (tỷ lệ 4)",
+        models={"vgg": lambda m: m.vgg(m.small_conv_arch)},
+        parameters={"vgg": 43_093_322},
+        book=Settings(lr=0.05, num_epochs=10, batch_size=128, resize=224),
+        smallest_input=32, min_resize=32,
+        min_resize_why=("five 2×2 stride-2 max poolings halve the input five times: 32×32 gives 1×1",
+                        "năm tầng gộp cực đại 2×2 sải bước 2 chia đôi ảnh năm lần: 32×32 còn 1×1"),
+        profiles={
+            "quick": Settings(lr=0.1, num_epochs=1, batch_size=64, resize=32, subset=25_600,
+                              test_subset=1000, floor=0.25),
+            "cpu": Settings(lr=0.01, num_epochs=3, batch_size=64, resize=32, lr_schedule="cosine",
+                            initializer="he", momentum=0.9)},
+        book_result=BookResult(train_loss=0.177, train_acc=0.935, test_acc=0.925, examples_per_sec=9_350)),
     "nin": Section(
-        "nin", "03_nin", "NiN", "NiN",
-        {"nin": lambda m: m.nin()}, {"nin": 1_992_166},
-        Settings(0.1, 10, 128, 224), 67, 67, _GEOMETRY_68,
-        {"quick": (Settings(0.1, 1, 64, 68, 25600, 1000, floor=0.2),
-                   "CI: 68×68 input, 25,600 images in batches of 64 (400 updates: NiN stays on its "
-                   "starting plateau for hundreds of updates)",
-                   "CI: ảnh 68×68, 25.600 ảnh, batch 64 (400 lần cập nhật: NiN ở lại vùng bằng phẳng "
-                   "ban đầu trong hàng trăm lần cập nhật)"),
-         "cpu": (Settings(0.005, 4, 64, 68, lr_schedule="warmup-cosine", initializer="he", momentum=0.9,
-                          revive_dead_classes=True),
-                 "CPU: 68×68 instead of 224×224, batch 64, 4 epochs. SGD with momentum 0.9 and lr 0.005 (on "
-                 "average the step of plain SGD at lr 0.05; Intel Xeon, seed 0, before the re-drawing below: test "
-                 "accuracy 0.890 against 0.880 with plain SGD), raised from 0 over the first tenth of the updates "
-                 "(full steps at once can kill a ReLU class map), then decayed along a cosine. He "
-                 "initialization: with Xavier the activations shrink about 3× per NiN block, so the ReLU class maps start near 0 and the loss "
-                 "stays at ln 10 for epochs. Every 100 updates, a class map whose average output is under a "
-                 "tenth of the average map's, or that was positive on at most a tenth of its own class's "
-                 "images, is drawn again (`revive_dead_classes`, after ReDo): such a ReLU map learns nothing "
-                 "from its class, which is never predicted (Intel Xeon, first condition: seed 1, test "
-                 "accuracy 0.882 against 0.763 without; seed 2, 0.882 against 0.815. AMD EPYC, seed 0: 0.888 "
-                 "with the second condition, 0.816 without)",
-                 "CPU: ảnh 68×68 thay vì 224×224, batch 64, 4 epoch. SGD với động lượng 0,9 và tốc độ học "
-                 "0,005 (bước trung bình bằng bước của SGD thường với tốc độ học 0,05; máy Intel Xeon, hạt giống 0, "
-                 "trước khi có việc khởi tạo lại dưới đây: độ chính xác kiểm tra 0,890 so với 0,880 với SGD "
-                 "thường), "
-                 "tăng dần từ 0 trong một phần mười số lần cập nhật đầu (bước đầy đủ ngay từ đầu có thể làm "
-                 "chết một ánh xạ lớp sau ReLU), rồi giảm "
-                 "theo cosin. Khởi tạo He: với Xavier các giá trị kích hoạt nhỏ đi khoảng 3 lần sau mỗi khối "
-                 "NiN, nên các ánh xạ lớp sau ReLU bắt đầu gần 0 và mất mát đứng ở ln 10 trong nhiều epoch. "
-                 "Cứ sau 100 lần cập nhật, ánh xạ lớp nào có đầu ra trung bình dưới một phần mười mức trung "
-                 "bình của các ánh xạ, hoặc chỉ dương với không quá một phần mười số ảnh của chính lớp đó, sẽ "
-                 "được khởi tạo lại (`revive_dead_classes`, theo ReDo): ánh xạ sau ReLU như vậy không học được "
-                 "gì từ lớp của nó, và lớp đó không bao giờ được dự đoán (máy Intel Xeon, điều kiện thứ nhất: "
-                 "hạt giống 1, độ chính xác kiểm tra 0,882 so với 0,763 khi không có; hạt giống 2, 0,882 so "
-                 "với 0,815. Máy AMD EPYC, hạt giống 0: 0,888 với điều kiện thứ hai, 0,816 khi không có)")}),
+        key="nin", notebook="03_nin", title="NiN", title_vi="NiN",
+        models={"nin": lambda m: m.nin()},
+        parameters={"nin": 1_992_166},
+        book=Settings(lr=0.1, num_epochs=10, batch_size=128, resize=224),
+        smallest_input=67, min_resize=67, min_resize_why=_GEOMETRY_68,
+        profiles={
+            "quick": Settings(lr=0.1, num_epochs=1, batch_size=64, resize=68, subset=25_600,
+                              test_subset=1000, floor=0.2),
+            "cpu": Settings(lr=0.005, num_epochs=4, batch_size=64, resize=68, lr_schedule="warmup-cosine",
+                            initializer="he", momentum=0.9, revive_dead_classes=True)}),
     "googlenet": Section(
-        "googlenet", "04_googlenet", "GoogLeNet", "GoogLeNet",
-        {"googlenet": lambda m: m.googlenet()}, {"googlenet": 5_977_530},
-        Settings(0.1, 10, 128, 96), 1, 28,
-        ("course policy, not geometry: padding lets any input through (down to 1×1), but below 28×28 "
-         "the last Inception blocks see only zero padding around a single pixel",
-         "quy ước của khóa học, không phải do hình học: phần đệm cho mọi kích thước đi qua (đến 1×1), "
-         "nhưng dưới 28×28 các khối Inception cuối chỉ thấy phần đệm số 0 quanh một điểm ảnh"),
-        {"quick": (Settings(0.1, 1, 32, 32, 16000, 1000, floor=0.2),
-                   "CI: 32×32, 16,000 images in batches of 32 (500 updates)",
-                   "CI: ảnh 32×32, 16.000 ảnh, batch 32 (500 lần cập nhật)"),
-         "cpu": (Settings(0.01, 3, 32, 32, lr_schedule="cosine", initializer="he", momentum=0.9),
-                 "CPU: 32×32 instead of 96×96 (9× fewer pixels), batch 32 (more updates), 3 epochs. SGD "
-                 "with momentum 0.9 and lr 0.01, decayed along a cosine: on average the step of plain SGD at "
-                 "lr 0.1, but steadier (40,000 images, seed 0: test accuracy 0.882 against 0.878 with plain "
-                 "SGD). He initialization (without batch normalization, Xavier leaves the 22 layers on a "
-                 "plateau for the first few hundred updates)",
-                 "CPU: ảnh 32×32 thay vì 96×96 (ít hơn 9 lần điểm ảnh), batch 32 (nhiều lần cập nhật hơn), "
-                 "3 epoch. SGD với động lượng 0,9 và tốc độ học 0,01, giảm theo cosin: bước trung bình bằng "
-                 "bước của SGD thường với tốc độ học 0,1 nhưng ổn định hơn (40.000 ảnh, hạt giống 0: độ chính "
-                 "xác kiểm tra 0,882 so với 0,878 với SGD thường). Khởi tạo He (không có chuẩn hóa theo "
-                 "batch, Xavier để 22 tầng đứng yên trong vài trăm lần cập nhật đầu)")}),
+        key="googlenet", notebook="04_googlenet", title="GoogLeNet", title_vi="GoogLeNet",
+        models={"googlenet": lambda m: m.googlenet()},
+        parameters={"googlenet": 5_977_530},
+        book=Settings(lr=0.1, num_epochs=10, batch_size=128, resize=96),
+        smallest_input=1, min_resize=28, min_resize_why=_PADDED_28,
+        profiles={
+            "quick": Settings(lr=0.1, num_epochs=1, batch_size=32, resize=32, subset=16_000,
+                              test_subset=1000, floor=0.2),
+            "cpu": Settings(lr=0.01, num_epochs=3, batch_size=32, resize=32, lr_schedule="cosine",
+                            initializer="he", momentum=0.9)}),
     "batch_norm": Section(
-        "batch_norm", "05_batch_norm", "LeNet with batch normalization", "LeNet với chuẩn hóa theo batch",
-        {"batch_norm": lambda m: m.lenet_bn_concise(), "batch_norm_scratch": lambda m: m.lenet_bn()},
-        {"batch_norm": 45_330, "batch_norm_scratch": 44_878},
-        Settings(1.0, 10, 256, 28), 16, 28,
-        ("course policy: Fashion-MNIST images are 28×28 and LeNet is built for them (16×16 is the "
-         "smallest input that passes)",
-         "quy ước của khóa học: ảnh Fashion-MNIST có kích thước 28×28 và LeNet được thiết kế cho chúng "
-         "(16×16 là kích thước nhỏ nhất đi qua được)"),
-        {"quick": (Settings(1.0, 1, 128, 28, 10240, 2000, floor=0.55),
-                   "CI: 10,240 images in batches of 128, 1 epoch",
-                   "CI: 10.240 ảnh, batch 128, 1 epoch"),
-         "cpu": (Settings(1.0, 3, 128, 28, lr_schedule="cosine"),
-                 "CPU: 3 epochs instead of 10, batch 128 (twice the updates per epoch), lr decayed along "
-                 "a cosine (a constant lr of 1.0 leaves the test accuracy swinging from epoch to epoch)",
-                 "CPU: 3 epoch thay vì 10, batch 128 (gấp đôi số lần cập nhật mỗi epoch), tốc độ học giảm "
-                 "theo cosin (tốc độ học 1,0 không đổi làm độ chính xác kiểm tra dao động giữa các epoch)")}),
+        key="batch_norm", notebook="05_batch_norm",
+        title="LeNet with batch normalization", title_vi="LeNet với chuẩn hóa theo batch",
+        models={"batch_norm": lambda m: m.lenet_bn_concise(), "batch_norm_scratch": lambda m: m.lenet_bn()},
+        parameters={"batch_norm": 45_330, "batch_norm_scratch": 44_878},
+        book=Settings(lr=1.0, num_epochs=10, batch_size=256, resize=28),
+        smallest_input=16, min_resize=28,
+        min_resize_why=("course policy: Fashion-MNIST images are 28×28 and LeNet is built for them "
+                        "(16×16 is the smallest input that passes)",
+                        "quy ước của khóa học: ảnh Fashion-MNIST có kích thước 28×28 và LeNet được "
+                        "thiết kế cho chúng (16×16 là kích thước nhỏ nhất đi qua được)"),
+        profiles={
+            "quick": Settings(lr=1.0, num_epochs=1, batch_size=128, resize=28, subset=10_240,
+                              test_subset=2000, floor=0.55),
+            "cpu": Settings(lr=1.0, num_epochs=3, batch_size=128, resize=28, lr_schedule="cosine")}),
     "resnet": Section(
-        "resnet", "06_resnet", "ResNet-18", "ResNet-18",
-        {"resnet": lambda m: m.resnet18(10)}, {"resnet": 11_186_186},
-        Settings(0.05, 10, 256, 96), 1, 28,
-        ("course policy, not geometry: padding lets any input through (down to 1×1), but below 28×28 "
-         "the last stage sees only zero padding around a single pixel",
-         "quy ước của khóa học, không phải do hình học: phần đệm cho mọi kích thước đi qua (đến 1×1), "
-         "nhưng dưới 28×28 tầng cuối chỉ thấy phần đệm số 0 quanh một điểm ảnh"),
-        {"quick": (Settings(0.05, 1, 64, 32, 5120, 1000, floor=0.5),
-                   "CI: 32×32, 5,120 images in batches of 64, 1 epoch",
-                   "CI: ảnh 32×32, 5.120 ảnh, batch 64, 1 epoch"),
-         "cpu": (Settings(0.05, 2, 64, 32, 40000, lr_schedule="cosine"),
-                 "CPU: 32×32 instead of 96×96, 40,000 images, batch 64 (more updates per epoch), lr "
-                 "decayed along a cosine",
-                 "CPU: ảnh 32×32 thay vì 96×96, 40.000 ảnh, batch 64 (nhiều lần cập nhật hơn mỗi epoch), "
-                 "tốc độ học giảm theo cosin")},
-        BookResult(0.011, 0.997, 0.894, 12521)),
+        key="resnet", notebook="06_resnet", title="ResNet-18", title_vi="ResNet-18",
+        models={"resnet": lambda m: m.resnet18(10)},
+        parameters={"resnet": 11_186_186},
+        book=Settings(lr=0.05, num_epochs=10, batch_size=256, resize=96),
+        smallest_input=1, min_resize=28, min_resize_why=_PADDED_28,
+        profiles={
+            "quick": Settings(lr=0.05, num_epochs=1, batch_size=64, resize=32, subset=5_120,
+                              test_subset=1000, floor=0.5),
+            "cpu": Settings(lr=0.05, num_epochs=2, batch_size=64, resize=32, subset=40_000,
+                            lr_schedule="cosine")},
+        book_result=BookResult(train_loss=0.011, train_acc=0.997, test_acc=0.894, examples_per_sec=12_521)),
     "densenet": Section(
-        "densenet", "07_densenet", "DenseNet", "DenseNet",
-        {"densenet": lambda m: m.densenet()}, {"densenet": 764_834},
-        Settings(0.1, 10, 256, 96), 29, 29,
-        ("the stride-2 stem, the max pooling and three transition layers (2×2 average pooling, no "
-         "padding) leave a 1×1 map from 29×29 up",
-         "phần đầu sải bước 2, tầng gộp cực đại và ba tầng chuyển tiếp (gộp trung bình 2×2, không "
-         "đệm) còn lại ánh xạ đặc trưng 1×1 từ 29×29 trở lên"),
-        {"quick": (Settings(0.1, 1, 64, 32, 5120, 1000, floor=0.5),
-                   "CI: 32×32, 5,120 images in batches of 64, 1 epoch",
-                   "CI: ảnh 32×32, 5.120 ảnh, batch 64, 1 epoch"),
-         "cpu": (Settings(0.1, 3, 64, 32, lr_schedule="cosine"),
-                 "CPU: 32×32 instead of 96×96, batch 64, 3 epochs, lr decayed along a cosine",
-                 "CPU: ảnh 32×32 thay vì 96×96, batch 64, 3 epoch, tốc độ học giảm theo cosin")}),
+        key="densenet", notebook="07_densenet", title="DenseNet", title_vi="DenseNet",
+        models={"densenet": lambda m: m.densenet()},
+        parameters={"densenet": 764_834},
+        book=Settings(lr=0.1, num_epochs=10, batch_size=256, resize=96),
+        smallest_input=29, min_resize=29,
+        min_resize_why=("the stride-2 stem, the max pooling and three transition layers (2×2 average "
+                        "pooling, no padding) leave a 1×1 map from 29×29 up",
+                        "phần đầu sải bước 2, tầng gộp cực đại và ba tầng chuyển tiếp (gộp trung bình "
+                        "2×2, không đệm) còn lại ánh xạ đặc trưng 1×1 từ 29×29 trở lên"),
+        profiles={
+            "quick": Settings(lr=0.1, num_epochs=1, batch_size=64, resize=32, subset=5_120,
+                              test_subset=1000, floor=0.5),
+            "cpu": Settings(lr=0.1, num_epochs=3, batch_size=64, resize=32, lr_schedule="cosine")}),
 }
 
 _ALL = tuple(SECTIONS)

@@ -5,6 +5,9 @@ results before running anything. Usage (after `make run PROFILE=cpu`):
 
     .venv/bin/python scripts/publish_outputs.py [notebooks/01_alexnet.ipynb ...]
 
+The outputs call the run that made them "this run"; the copy calls it the published run, so
+that a student reading the committed notebook knows whose run it describes.
+
 A notebook is refused, and nothing is copied, when its executed copy is missing, was run
 under another profile, or is stale: its code cells, its sections' settings or the course
 package changed since it ran (the outputs would not match the code). The runner's record
@@ -13,6 +16,7 @@ tests/test_freshness.py can tell when committed outputs go stale.
 """
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +26,35 @@ sys.path.insert(0, str(REPO_ROOT))
 from d2l_extras.results import atomic_write_text  # noqa: E402
 from d2l_extras.runner import run_record, stale_reasons  # noqa: E402
 from d2l_extras.sections import notebook_paths  # noqa: E402
+
+
+# What the outputs call the run that made them, and what the committed notebooks call it, per language
+RUN_LABELS = {"en": ("this run", "published run"), "vi": ("lần chạy này", "lần chạy được công bố")}
+
+
+def as_published(text, lang):
+    """An output's ``text`` in ``lang`` with "this run" named the published run. A right-aligned
+    column keeps its width: the longer label takes the spaces before it."""
+    this, published = RUN_LABELS[lang]
+    grow = len(published) - len(this)
+    for old, new in ((this, published), (this[0].upper() + this[1:], published[0].upper() + published[1:])):
+        text = re.sub(f"( *){re.escape(old)}",
+                      lambda m: " " * max(min(1, len(m[1])), len(m[1]) - grow) + new, text)
+    return text
+
+
+def published_outputs(cell):
+    """A code cell whose outputs in each language name the published run (see RUN_LABELS)."""
+    for out in cell.get("outputs", []):
+        lang = out.get("metadata", {}).get("lang")
+        if lang not in RUN_LABELS:
+            continue
+        for kind in ("text/markdown", "text/plain"):
+            if kind in out.get("data", {}):
+                value = out["data"][kind]
+                joined = as_published("".join(value) if isinstance(value, list) else value, lang)
+                out["data"][kind] = joined.splitlines(keepends=True) if isinstance(value, list) else joined
+    return cell
 
 
 def check(source, executed, profile):
@@ -50,7 +83,7 @@ def main(argv=None):
         # Prose is not part of the fingerprint: keep the source's Markdown cells, which may
         # have been corrected while the run went on, and take the code cells' outputs.
         source_nb = json.loads(src.read_text(encoding="utf-8"))
-        cells = [ran if cell["cell_type"] == "code" else cell
+        cells = [published_outputs(ran) if cell["cell_type"] == "code" else cell
                  for cell, ran in zip(source_nb["cells"], nb["cells"])]
         if len(source_nb["cells"]) != len(nb["cells"]) or any(
                 a["cell_type"] != b["cell_type"] for a, b in zip(source_nb["cells"], nb["cells"])):

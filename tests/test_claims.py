@@ -101,7 +101,7 @@ def sections():
 def setting(section, profile, name):
     """A setting of ``section`` in ``profile``; subset None means all training images."""
     sec = sections()[section]
-    s = sec.book if profile == "full" else sec.profiles[profile][0]
+    s = sec.book if profile == "full" else sec.profiles[profile]
     value = getattr(s, name)
     return {"subset": TRAIN_SIZE, "test_subset": TEST_SIZE}.get(name, value) if value is None else value
 

@@ -53,10 +53,11 @@ def test_table_shows_book_and_this_run():
     table = settings_table("resnet", "cpu")
     md = table._repr_markdown_()
     assert "| book (full) | 0.05 | 0 | constant | Xavier | 10 | 256 | 96 | 60,000 | 10,000 |" in md
-    assert "cpu (this run)" in md and "CPU:" in md
+    assert "cpu (this run)" in md and "**This run:** 32×32 images, 40,000 training images, 2 epochs, plain SGD" in md
     vi = table.markdown("vi")
     assert "| sách (full) | 0,05 | 0 | không đổi | Xavier | 10 | 256 | 96 | 60.000 | 10.000 |" in vi
-    assert "cpu (lần chạy này)" in vi and "CPU: ảnh 32×32" in vi and "instead of" not in vi
+    assert "cpu (lần chạy này)" in vi and "**Lần chạy này:** ảnh 32×32, 40.000 ảnh huấn luyện, 2 epoch" in vi
+    assert "images" not in vi and "SGD thường, tốc độ học giảm theo cosin." in vi
     assert "this run uses the book's settings" in repr(settings_table("resnet", "full")).lower()
     assert profiles.PROFILES == ("quick", "cpu", "full")
 

@@ -187,11 +187,13 @@ def _vietnamese_setting_texts():
     from d2l_extras.sections import SECTIONS
 
     for key, sec in SECTIONS.items():
-        for profile, (_, _, vi) in sec.profiles.items():
-            yield f"{key} {profile} reason", vi
         why = getattr(sec, "min_resize_why", None)
         if isinstance(why, tuple):
             yield f"{key} min_resize_why", why[1]
+    from d2l_extras.profiles import SettingsTable
+
+    for key in SECTIONS:  # the line under each settings table
+        yield f"{key} settings line", SettingsTable(key, "cpu").why("vi")
     from d2l_extras.language import VI
 
     for english, vietnamese in VI.items():  # the labels of the course's outputs
@@ -199,8 +201,8 @@ def _vietnamese_setting_texts():
 
 
 def test_vietnamese_settings_texts_use_the_glossary():
-    """The settings table and the input-size error print these (d2l_extras/sections.py) in
-    Vietnamese decks too, and the course's outputs their labels (d2l_extras/language.py)."""
+    """The settings table's line (d2l_extras/profiles.py) and the input-size error
+    (d2l_extras/sections.py) print these in Vietnamese decks too, and the course's outputs their labels (d2l_extras/language.py)."""
     wrong = []
     for where, text in _vietnamese_setting_texts():
         for word, pattern in AVOID.items():
@@ -216,3 +218,40 @@ def test_every_cell_has_a_unique_id(path):
     ids = [cell.get("id") for cell in load(path)["cells"]]
     assert None not in ids, f"{path.name}: cells {[i for i, x in enumerate(ids) if x is None]} have no id"
     assert len(set(ids)) == len(ids), f"{path.name}: repeated cell ids"
+
+
+def _publishing():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("publish_outputs", ROOT / "scripts" / "publish_outputs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_publishing_names_the_published_run_and_keeps_columns(lang):
+    publishing = _publishing()
+    this, published = publishing.RUN_LABELS[lang]
+    head = f"{'':<16}{'book':>16}{this + ' (cpu)':>{len(published) + 9}}"
+    out = publishing.as_published(f"{head}\n{this}: cpu(0)\n**{this.capitalize()}:** 32×32", lang)
+    assert out.splitlines() == [f"{'':<16}{'book':>16}{published + ' (cpu)':>{len(published) + 9}}",
+                                f"{published}: cpu(0)", f"**{published.capitalize()}:** 32×32"]
+    squeezed = publishing.as_published(f"book {this}", lang)  # too little room: still a space between
+    assert squeezed == f"book {published}"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem[:2] in {"01", "02", "03", "04", "05", "06", "07"}],
+                         ids=lambda p: p.name)
+def test_committed_outputs_name_the_published_run(path):
+    """A student reading the committed notebook sees whose run its outputs describe."""
+    labels = _publishing().RUN_LABELS
+    found = {lang: 0 for lang in labels}
+    for cell in load(path)["cells"]:
+        for out in cell.get("outputs", []):
+            lang = out.get("metadata", {}).get("lang")
+            text = "".join("".join(v) for v in out.get("data", {}).values() if isinstance(v, (list, str)))
+            if lang in labels:
+                assert labels[lang][0] not in text.lower(), f"{path.name}: an output still says {labels[lang][0]!r}"
+                found[lang] += labels[lang][1] in text.lower()
+    assert all(found.values()), f"{path.name}: no output names the published run: {found}"
