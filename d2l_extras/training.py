@@ -14,6 +14,7 @@ import mxnet as mx
 import numpy as onp
 from mxnet import autograd, gluon, init
 
+from .busy_cores import warn_if_cores_busy
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .device import describe_devices, get_devices
 from .display import curve_point, resolve_display
@@ -256,6 +257,8 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
     if resume and checkpoint_dir is None and not automatic:
         raise ValueError("resume=True needs checkpoint_dir, the folder the checkpoints were written to")
     display = resolve_display(display)
+    if all(d.device_type == "cpu" for d in parallel.devices):
+        warn_if_cores_busy()  # once per process: another program on a core halves MXNet's speed
     loss = recipe.loss or gluon.loss.SoftmaxCrossEntropyLoss()
     set_seed(recipe.seed)
     if recipe.initializer is not False:
