@@ -57,6 +57,17 @@ def published_outputs(cell):
     return cell
 
 
+def with_outputs(cell, ran):
+    """Source code cell ``cell`` with the outputs (named the published run), count and timing of
+    its executed copy ``ran``."""
+    ran = published_outputs(ran)
+    cell = dict(cell, outputs=ran.get("outputs", []), execution_count=ran.get("execution_count"))
+    cell["metadata"] = dict(cell.get("metadata", {}))
+    if "execution" in ran.get("metadata", {}):
+        cell["metadata"]["execution"] = ran["metadata"]["execution"]
+    return cell
+
+
 def check(source, executed, profile):
     """The executed notebook as a dict, or raise ValueError saying why it cannot be published."""
     if not executed.is_file():
@@ -80,10 +91,11 @@ def main(argv=None):
     except ValueError as err:
         sys.exit(f"error: {err}. Nothing was copied.")
     for src, nb in executed.items():
-        # Prose is not part of the fingerprint: keep the source's Markdown cells, which may
-        # have been corrected while the run went on, and take the code cells' outputs.
+        # Only code is part of the fingerprint: keep the source's Markdown cells and the cells'
+        # metadata (slides, tags), which may have been edited while the run went on, and take
+        # the code cells' outputs.
         source_nb = json.loads(src.read_text(encoding="utf-8"))
-        cells = [published_outputs(ran) if cell["cell_type"] == "code" else cell
+        cells = [with_outputs(cell, ran) if cell["cell_type"] == "code" else cell
                  for cell, ran in zip(source_nb["cells"], nb["cells"])]
         if len(source_nb["cells"]) != len(nb["cells"]) or any(
                 a["cell_type"] != b["cell_type"] for a, b in zip(source_nb["cells"], nb["cells"])):

@@ -111,10 +111,14 @@ def test_publishing_outputs_copies_only_runs_of_the_current_source(tmp_path):
     assert {p: p.read_bytes() for p in (a, b)} == before  # a refused batch changes no file
 
     executed_copy(b, build, "cpu")
+    edited = nbformat.read(str(b), as_version=4)  # slides re-cut while it ran: metadata is not code
+    edited.cells[0].metadata["slideshow"] = {"slide_type": "subslide"}
+    nbformat.write(edited, str(b))
     done = publish(a, b, "--build", build)
     assert done.returncode == 0, done.stderr
     published = nbformat.read(str(b), as_version=4)
     assert published.cells[0].outputs[0]["text"] == "trained\n"
+    assert published.cells[0].metadata["slideshow"] == {"slide_type": "subslide"}
     assert published.metadata["d2l_run"]["profile"] == "cpu"  # kept: tests/test_freshness.py reads it
     assert "02_b.ipynb: 3 s, peak 400 MB" in done.stdout
 
