@@ -95,9 +95,9 @@ class BookComparison(ShownPerLanguage):
             ("input", size(self.sec.book), size(s)),
             ("epochs × images", f"{self.sec.book.num_epochs} × {n(self._train_size, ',')}",
              f"{len(h)} × {n(getattr(s, 'subset', None) or self._train_size, ',')}"),
-            ("train_loss", n(get("train_loss"), ".3f"), n(ours["train_loss"], ".3f")),
-            ("train_acc", n(get("train_acc"), ".3f"), n(ours["train_acc"], ".3f")),
-            ("test_acc", n(get("test_acc"), ".3f"), n(ours["test_acc"], ".3f")),
+            ("train loss", n(get("train_loss"), ".3f"), n(ours["train_loss"], ".3f")),
+            ("train acc", n(get("train_acc"), ".3f"), n(ours["train_acc"], ".3f")),
+            ("test acc", n(get("test_acc"), ".3f"), n(ours["test_acc"], ".3f")),
             ("examples/s", n(get("examples_per_sec"), ",.0f"), n(h.examples_per_sec, ",.0f")),
         ]
         return [(text(what, lang), book_value, ours_value) for what, book_value, ours_value in rows]

@@ -94,7 +94,7 @@ class History(ShownPerLanguage):
         sep = ", " if lang == "en" else "; "
         return (sep.join(f"{text(key, lang)} {number(r[field], '.3f', lang)}" for key, field in
                          (("loss", "train_loss"), ("train acc", "train_acc"), ("test acc", "test_acc")))
-                + f"\n{number(self.examples_per_sec, '.1f', lang)} {text('examples/sec on', lang)} {self.devices}")
+                + f"\n{number(self.examples_per_sec, ',.1f', lang)} {text('examples/sec on', lang)} {self.devices}")
 
     def __str__(self):
         return self.describe("en")

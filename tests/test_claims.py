@@ -207,7 +207,8 @@ RES_TOTAL = lambda: out(R, "05d04db5", r"Total parameters: ([\d,]+)")
 DENSE_TOTAL = lambda: out(D, "82bb0cd0", r"Total parameters: ([\d,]+)")
 
 
-CPU_ACC_ROW = r"test_acc\s+\S+\s+([\d.]+)"  # the "this run" column of a section's comparison table
+# the last column (the section's run) of the comparison table's row, not the training's final line
+CPU_ACC_ROW = r"(?m)^test acc +\S+ +([\d.]+)"
 
 
 def cpu_acc(section):
@@ -219,7 +220,7 @@ def cpu_acc(section):
                 match = re.search(CPU_ACC_ROW, output_text(stem, c["id"]))
                 if match:
                     return number(match.group(1))
-        raise LookupError(f"{stem}: no comparison table with a test_acc row in its committed outputs")
+        raise LookupError(f"{stem}: no comparison table with a test acc row in its committed outputs")
     return read
 
 
@@ -245,7 +246,7 @@ def cpu_fewer_images():
 
 def training_speed(stem, cell_id):
     """Examples per second of a training's last line, to units."""
-    return round(out(stem, cell_id, r"([\d.]+) examples/sec"))
+    return round(out(stem, cell_id, r"([\d.,]+) examples/sec"))
 
 
 def stalled_without_bn():

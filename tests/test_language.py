@@ -74,9 +74,9 @@ def test_history_line_in_each_language():
 
     h = History("cpu(0)", [{"epoch": 1, "train_loss": 0.2841, "train_acc": 0.8983, "test_acc": 0.8871,
                             "examples_per_sec": 3609.4, "train_seconds": 10.0, "train_examples": 36094}])
-    assert str(h) == "loss 0.284, train acc 0.898, test acc 0.887\n3609.4 examples/sec on cpu(0)"
+    assert str(h) == "loss 0.284, train acc 0.898, test acc 0.887\n3,609.4 examples/sec on cpu(0)"
     assert h.describe("vi") == ("mất mát 0,284; độ chính xác huấn luyện 0,898; độ chính xác kiểm tra 0,887\n"
-                                "3609,4 mẫu mỗi giây trên cpu(0)")
+                                "3.609,4 mẫu mỗi giây trên cpu(0)")
 
 
 def test_settings_table_in_each_language():
@@ -116,10 +116,11 @@ dx.book_comparison('resnet', history, dx.get_settings('resnet', 'quick'), 'quick
     marked = [(o.get("metadata", {}).get("lang"), sorted(o.get("data", {}))) for o in outputs]
     assert [lang for lang, mimes in marked if "image/png" in mimes] == langs  # the live plot
     plain = [(lang, "".join(o["data"]["text/plain"])) for (lang, _), o in zip(marked, outputs)
-             if "image/png" not in o.get("data", {}) and "text/plain" in o.get("data", {})]
+             if "image/png" not in o.get("data", {}) and "text/plain" in o.get("data", {})
+             and "OMP_NUM_THREADS" not in "".join(o["data"]["text/plain"])]  # fit's note on a busy machine
     assert [lang for lang, _ in plain] == langs * 2  # the final line, the comparison with the book
     for lang, shown in plain:
-        assert ("test acc" in shown or "test_acc" in shown) == (lang == "en")
+        assert ("test acc" in shown) == (lang == "en") and "test_acc" not in shown
         assert ("độ chính xác kiểm tra" in shown) == (lang == "vi")
     assert not [o for o in outputs if o.get("output_type") == "stream" and "test acc" in "".join(o.get("text", ""))]
 
