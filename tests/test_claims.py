@@ -416,7 +416,7 @@ CLAIMS = [
            lambda: (setting("nin", "full", "lr"), setting("alexnet", "full", "lr")), fmt=fmt_plain,
            where="profiles: nin and alexnet book lr"),
     *claim(N, "với chưa đến một phần {0} số tham số", "with less than a {0} of its parameters",
-           lambda: int(out(N, "cell-34", r"alexnet\s+([\d,]+)") / out(N, "cell-34", r"nin\s+([\d,]+)")
+           lambda: int(out(N, "cell-34", r"AlexNet\s+([\d,]+)") / out(N, "cell-34", r"NiN\s+([\d,]+)")
                        // 10 * 10), fmt=fmt_word,
            where="03 table of this run beside notebook 01's AlexNet (68×68): parameter ratio, tens below"),
     *claim(N, "trên {0} ảnh kiểm tra (mỗi lớp {1} ảnh)", "on the {0} test images ({1} of each)",
