@@ -124,7 +124,7 @@ class SettingsTable(ShownPerLanguage):
         if self.sizing is not None and self.sizing.sized:
             images += " (cho vừa giới hạn thời gian)" if vi else " (to fit the time budget)"
         parts = [f"ảnh {s.resize}×{s.resize}, {images}, {s.num_epochs} epoch" if vi else
-                 f"{s.resize}×{s.resize} images, {images}, {s.num_epochs} epochs"]
+                 f"{s.resize}×{s.resize} images, {images}, {s.num_epochs} epoch{'s' * (s.num_epochs != 1)}"]
         if s.momentum:
             parts.append(f"SGD với động lượng {number(s.momentum, 'g', lang)}" if vi else
                          f"SGD with momentum {number(s.momentum, 'g', lang)}")
