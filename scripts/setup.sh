@@ -2,7 +2,8 @@
 # Create $VENV (default .venv) with a Python that the course supports (3.8-3.13), install the
 # pinned set for that Python, the course package, the GPU build of mxnet where an NVIDIA
 # driver is present, and the data.
-#   Python 3.8-3.11: requirements.txt (NumPy 1.23.5, the last NumPy mxnet 1.9.1 was built for)
+#   Python 3.8-3.11: requirements.txt (NumPy 1.23.5, the last NumPy mxnet 1.9.1 was built for;
+#                    d2l installed --no-deps: its `jupyter` breaks RISE's page)
 #   Python 3.12-3.13: requirements-py312.txt (NumPy 2; mxnet and d2l installed --no-deps,
 #                     d2l_extras_boot restores the NumPy names mxnet reads)
 # PYTHON=... names the Python: it is used, or set-up stops and says why; never replaced.
@@ -125,13 +126,14 @@ else
   sed "s/^mxnet==1.9.1/$variant==1.9.1/" "$reqs_file" > "$reqs"
   "${PIP[@]}" uninstall -q -y mxnet 2>/dev/null || true
 fi
-# Lines marked `# no-deps` (mxnet and d2l in the modern set) are installed without the
-# dependencies they declare, which would pull NumPy back below 2.
+# Lines marked `# no-deps` are installed without the dependencies they declare: in the modern
+# set mxnet's and d2l's would pull NumPy back below 2; in both, d2l's `jupyter` would add the
+# notebook and widget extensions, which fail in RISE's slideshow page. What they import is pinned.
 grep -E '^[A-Za-z].*#.*no-deps' "$reqs" | sed 's/#.*//' > "$nodeps" || true
 grep -vE '^[A-Za-z].*#.*no-deps' "$reqs" > "$reqs.rest"; mv "$reqs.rest" "$reqs"
 if [ -s "$nodeps" ]; then
-  echo "setup: pip may list d2l's and mxnet's declared pins (numpy==1.23.5, ...) as conflicts:" \
-       "expected, they are installed without them"
+  echo "setup: pip may list d2l's (and mxnet's) declared pins (jupyter, numpy==1.23.5, ...) as" \
+       "conflicts: expected, they are installed without them"
 fi
 "${PIP[@]}" install -q -r "$reqs"
 if [ -s "$nodeps" ]; then "${PIP[@]}" install -q --no-deps -r "$nodeps"; fi

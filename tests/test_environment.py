@@ -45,8 +45,18 @@ def test_the_modern_set_is_exact_and_in_step_with_the_reference_set():
     assert no_deps == {"mxnet", "d2l"}
     assert IMPORTED_BY_D2L_AND_MXNET <= set(modern)
     # the course's tools are the same in both sets; only what NumPy 2 forces may differ
-    shared = set(reference) - {"numpy", "matplotlib"}
+    shared = set(reference) - {"numpy"} - IMPORTED_BY_D2L_AND_MXNET
     assert {k: modern.get(k) for k in shared} == {k: reference[k] for k in shared}
+
+
+def test_the_reference_set_installs_d2l_without_jupyter():
+    """d2l 1.0.3 declares `jupyter`, whose notebook and widget extensions fail in RISE's page:
+    the reference set installs d2l without its declared dependencies and pins the others."""
+    lines = REFERENCE.read_text().splitlines()
+    reference = pins(lines)
+    no_deps = {m.group(1) for m in (re.match(r"^([A-Za-z0-9_.\-]+)==\S+\s*#.*no-deps", l) for l in lines) if m}
+    assert no_deps == {"d2l"} and "jupyter" not in reference and "notebook" not in reference
+    assert IMPORTED_BY_D2L_AND_MXNET - {"ipython", "setuptools"} <= set(reference)
 
 
 def test_installed_versions_are_the_pins():
