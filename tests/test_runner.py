@@ -212,7 +212,7 @@ def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeyp
     from d2l_extras.sections import SECTIONS
 
     changed = SECTIONS["batch_norm"].profiles["cpu"].replace(num_epochs=99)
-    monkeypatch.setitem(SECTIONS["batch_norm"].profiles, "cpu", (changed, "", ""))
+    monkeypatch.setitem(SECTIONS["batch_norm"].profiles, "cpu", changed)
     assert "settings" in " ".join(runner.stale_reasons(record, path, "cpu"))
     monkeypatch.undo()
 
