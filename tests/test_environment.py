@@ -17,6 +17,11 @@ def pins(lines):
             (re.match(r"^\s*(?:-\s+)?([A-Za-z0-9_.\-]+)==(\S+)\s*(?:#.*)?$", l) for l in lines) if m}
 
 
+def installed_without_dependencies(lines):
+    """The requirements marked `# no-deps` (scripts/setup.sh installs them with --no-deps)."""
+    return {m.group(1) for m in (re.match(r"^([A-Za-z0-9_.\-]+)==\S+\s*#.*no-deps", l) for l in lines) if m}
+
+
 REFERENCE, MODERN = ROOT / "requirements.txt", ROOT / "requirements-py312.txt"
 # Imported by d2l 1.0.3 or mxnet 1.9.1, which the modern set installs without their dependencies
 # (scipy: declared by d2l, and pandas' rank correlation in 08_comparison needs it).
@@ -41,7 +46,7 @@ def test_the_modern_set_is_exact_and_in_step_with_the_reference_set():
     assert len(requirement_lines) == len(modern), "every requirement of the modern set is pinned with =="
     assert modern["mxnet"] == reference["mxnet"] and modern["d2l"] == reference["d2l"]
     assert modern["numpy"].split(".")[0] == "2"
-    no_deps = {m.group(1) for m in (re.match(r"^([A-Za-z0-9_.\-]+)==\S+\s*#.*no-deps", l) for l in lines) if m}
+    no_deps = installed_without_dependencies(lines)
     assert no_deps == {"mxnet", "d2l"}
     assert IMPORTED_BY_D2L_AND_MXNET <= set(modern)
     # the course's tools are the same in both sets; only what NumPy 2 forces may differ
@@ -54,7 +59,7 @@ def test_the_reference_set_installs_d2l_without_jupyter():
     the reference set installs d2l without its declared dependencies and pins the others."""
     lines = REFERENCE.read_text().splitlines()
     reference = pins(lines)
-    no_deps = {m.group(1) for m in (re.match(r"^([A-Za-z0-9_.\-]+)==\S+\s*#.*no-deps", l) for l in lines) if m}
+    no_deps = installed_without_dependencies(lines)
     assert no_deps == {"d2l"} and "jupyter" not in reference and "notebook" not in reference
     assert IMPORTED_BY_D2L_AND_MXNET - {"ipython", "setuptools"} <= set(reference)
 
