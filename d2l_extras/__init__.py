@@ -14,7 +14,8 @@ from .data import (DatasetError, TEXT_LABELS, ArrayLoader, get_fashion_mnist_lab
 from .device import describe_devices, get_devices, num_gpus, try_all_gpus, try_gpu
 from .display import Display, LivePlot, ProgressBar, use_inline_figures
 from .language import frame, say, table
-from .profiles import PROFILES, Settings, get_profile, get_settings, say_run, settings_overview, settings_table
+from .profiles import (PROFILES, SectionRun, Settings, get_profile, get_settings, say_run, section_run,
+                       settings_overview, settings_table)
 from .recipe import Recipe
 from .sections import NOTEBOOKS, SECTIONS
 from .results import book_comparison, build_dir, load_results, save_result
@@ -34,7 +35,7 @@ __all__ = [
     "load_data_fashion_mnist", "read_fashion_mnist",
     "describe_devices", "get_devices", "num_gpus", "try_all_gpus", "try_gpu",
     "Display", "LivePlot", "ProgressBar", "frame", "say", "say_run", "table",
-    "PROFILES", "Settings", "get_profile", "get_settings", "settings_overview", "settings_table", "Recipe", "NOTEBOOKS", "SECTIONS",
+    "PROFILES", "SectionRun", "Settings", "get_profile", "get_settings", "section_run", "settings_overview", "settings_table", "Recipe", "NOTEBOOKS", "SECTIONS",
     "book_comparison", "build_dir", "load_results", "save_result",
     "LayerSummary", "count_parameters", "layer_summary",
     "History", "TrainingDivergedError", "evaluate_accuracy", "fit", "make_initializer", "set_seed",

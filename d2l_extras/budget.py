@@ -2,7 +2,7 @@
 
 The `cpu` profile's table (``sections.py``) trains each section in a few minutes on a 2-core
 CPU with AVX-512; a CPU with AVX2 only takes longer, and a busy laptop longer still. So a
-notebook's own settings under `cpu` (``get_settings(section)``, no profile named) are sized
+notebook's own run under `cpu` (``section_run(section)``, no profile named) is sized
 to this machine:
 
 1. a fresh process trains the section's networks on a few batches of the table's settings
@@ -215,25 +215,28 @@ def sizing(section, table, budget=None, measure_with=None):
 
 def _probe(name, settings):
     """Time one training epoch and one evaluation of ``name`` (run in a fresh process)."""
-    import d2l_extras as dx
-    from d2l_extras.models import get_model
     from mxnet import npx
 
+    from .data import load_data_fashion_mnist
+    from .device import get_devices
+    from .models import get_model
+    from .training import evaluate_accuracy, fit, set_seed
+
     npx.set_np()  # as every notebook does
-    dx.set_seed(0)
-    devices = dx.get_devices()
+    set_seed(0)
+    devices = get_devices()
     n = PROBE_BATCHES * settings.batch_size
-    train_iter, test_iter = dx.load_data_fashion_mnist(settings.batch_size, resize=settings.resize, subset=n,
-                                                       test_subset=n, device=devices[0])
+    train_iter, test_iter = load_data_fashion_mnist(settings.batch_size, resize=settings.resize, subset=n,
+                                                    test_subset=n, device=devices[0])
     net = get_model(name)
-    history = dx.fit(net, train_iter, test_iter, 1 + PROBE_EPOCHS, settings.lr, devices, recipe=settings.recipe,
-                     display=None)
+    history = fit(net, train_iter, test_iter, 1 + PROBE_EPOCHS, settings.lr, devices, recipe=settings.recipe,
+                  display=None)
     # The fastest timed epoch: another process on a shared machine only ever slows one down.
     train = max(r["train_examples"] / r["train_seconds"] for r in history.records[1:])
     evaluate = 0.0
     for _ in range(PROBE_EPOCHS):
         start = time.perf_counter()
-        dx.evaluate_accuracy(net, test_iter, devices)
+        evaluate_accuracy(net, test_iter, devices)
         evaluate = max(evaluate, n / (time.perf_counter() - start))
     return Throughput(train, evaluate, date.today().isoformat())
 

@@ -9,11 +9,14 @@
 Without ``D2L_PROFILE`` the profile is ``full`` when MXNet sees a GPU, else ``cpu``.
 """
 import os
+from dataclasses import dataclass
+from typing import Optional
 
+from .data import load_data_fashion_mnist
 from .language import error, number, say, show, text, ShownPerLanguage
 from .sections import SECTIONS, TEST_SIZE, TRAIN_SIZE, Settings, section as _section
 
-__all__ = ["PROFILES", "Settings", "get_profile", "get_settings", "settings_table", "settings_overview", "say_run"]
+__all__ = ["PROFILES", "Settings", "SectionRun", "get_profile", "get_settings", "section_run", "settings_table", "settings_overview", "say_run"]
 
 ENV_VAR = "D2L_PROFILE"
 PROFILES = ("quick", "cpu", "full")
@@ -34,39 +37,85 @@ def get_profile(profile=None):
 
 
 def get_settings(section, profile=None, **overrides):
-    """Settings of ``section`` under ``profile``, with optional overrides (``resize=96``).
+    """The settings table's row of ``section`` under ``profile`` (default: this run's profile),
+    with optional overrides (``resize=96``): a lookup, never sized or measured.
 
-    With no profile named these are this run's settings: under ``cpu``, the table's sized to
-    this machine's training budget (``d2l_extras.budget``; the first call on a machine
-    measures its speed, in 10-35 s), then ``overrides``. A named profile gives its table as
-    it is, then ``overrides``.
-
+    A notebook trains with ``section_run(section)``, which sizes them to this machine.
     Raises ValueError for an input size the section's network cannot take.
     """
-    return _settings_and_sizing(section, profile, overrides)[0]
-
-
-def _settings_and_sizing(section, profile, overrides):
-    """(settings, the budget.Sizing they were sized by, or None)."""
     sec = _section(section)
-    named = profile is not None
-    profile = get_profile(profile)
-    table = sec.settings(profile)
-    settings = table.replace(**overrides)  # checked before anything is measured
+    return _checked(sec, sec.settings(get_profile(profile)).replace(**overrides))
+
+
+def _checked(sec, settings):
+    """``settings`` if the section's network takes their input size, else a ValueError that says why."""
     if settings.resize < sec.min_resize:
         why_en, why_vi = sec.min_resize_why
         raise error(ValueError,
                     "{title_vi} cần đầu vào ít nhất {n}×{n} ({why_vi}); nhận resize={got}. Hãy dùng resize >= {n}.",
                     "{title} needs inputs of at least {n}×{n} ({why_en}); got resize={got}. Use resize >= {n}.",
                     title=sec.title, title_vi=sec.title_vi, n=sec.min_resize, why_vi=why_vi, why_en=why_en, got=settings.resize)
-    if named or profile != "cpu":
-        return settings, None
-    from . import budget
+    return settings
 
-    if budget.training_budget() is None:
-        return settings, None
-    sizing = budget.sizing(section, table)
-    return sizing.settings.replace(**overrides), sizing
+
+def section_run(section, profile=None, **overrides):
+    """This notebook's training run of ``section``, resolved once: a :class:`SectionRun`.
+
+    The profile is ``profile``, else ``get_profile()``. Under ``cpu`` with no profile named,
+    the settings are the table's sized to this machine's training budget
+    (``d2l_extras.budget``: the first run on a machine measures its speed, in 10-35 s);
+    ``overrides`` apply on top.
+    """
+    sec = _section(section)
+    resolved = get_profile(profile)
+    table = sec.settings(resolved)
+    settings = _checked(sec, table.replace(**overrides))  # checked before anything is measured
+    sizing = None
+    if profile is None and resolved == "cpu":
+        from . import budget  # measures with a training run in a fresh process: only when sizing
+
+        if budget.training_budget() is not None:
+            sizing = budget.sizing(section, table)
+            settings = sizing.settings.replace(**overrides)
+    return SectionRun(section, resolved, settings, sizing)
+
+
+@dataclass(frozen=True)
+class SectionRun(ShownPerLanguage):
+    """One notebook's training run: its section, profile and settings, and how they were sized.
+
+    A notebook shows it as its settings table; ``run.load_data(device)`` builds its loaders and
+    ``run.num_epochs``, ``run.lr``, ``run.recipe`` are what ``fit`` takes.
+    """
+
+    section: str
+    profile: str
+    settings: Settings
+    sizing: Optional[object] = None  # budget.Sizing under `cpu`, else None
+
+    lr = property(lambda self: self.settings.lr)
+    num_epochs = property(lambda self: self.settings.num_epochs)
+    batch_size = property(lambda self: self.settings.batch_size)
+    resize = property(lambda self: self.settings.resize)
+    subset = property(lambda self: self.settings.subset)
+    test_subset = property(lambda self: self.settings.test_subset)
+    floor = property(lambda self: self.settings.floor)
+    recipe = property(lambda self: self.settings.recipe)
+
+    def load_data(self, device=None):
+        """The training and test loaders of this run (its batch size, input size and images)."""
+        return load_data_fashion_mnist(self.batch_size, resize=self.resize, subset=self.subset,
+                                       test_subset=self.test_subset, device=device)
+
+    def table(self):
+        """The book's settings beside this run's, and a line of how this run trains."""
+        return SettingsTable(self.section, self.profile, self.settings, self.sizing)
+
+    def render(self, lang):
+        return self.table().render(lang)
+
+    def __repr__(self):
+        return repr(self.table())
 
 
 # (English, Vietnamese) words for each learning-rate schedule in the line under a settings table
@@ -84,10 +133,9 @@ class SettingsTable(ShownPerLanguage):
                ("num_epochs", "epochs"), ("batch_size", "batch"), ("resize", "resize"),
                ("subset", "train images"), ("test_subset", "test images"))
 
-    def __init__(self, section, profile, this_run=False):
-        """``this_run``: the settings this run trains with (sized under ``cpu``), not the table's."""
+    def __init__(self, section, profile, settings, sizing=None):
         self.section, self.profile = _section(section), profile
-        self.settings, self.sizing = _settings_and_sizing(section, None if this_run else profile, {})
+        self.settings, self.sizing = settings, sizing
 
     def _cells(self, s, lang="en"):
         full = {"subset": TRAIN_SIZE, "test_subset": TEST_SIZE}
@@ -167,7 +215,7 @@ class SettingsOverview(ShownPerLanguage):
 
     def __init__(self, profile):
         self.profile = profile
-        self.rows = {key: SettingsTable(key, profile) for key in SECTIONS}
+        self.rows = {key: SettingsTable(key, profile, get_settings(key, profile)) for key in SECTIONS}
 
     def markdown(self, lang="en"):
         head = f"| {text('section', lang)} | " + " | ".join(text(h, lang) for _, h in SettingsTable.COLUMNS) + " |"
@@ -192,7 +240,7 @@ def settings_overview(profile=None):
 
 def settings_table(section, profile=None):
     """A table of the book's settings and this run's (or ``profile``'s), and a line of how this run trains."""
-    return SettingsTable(section, get_profile(profile), this_run=profile is None)
+    return section_run(section, profile).table()
 
 
 def say_run(profile, devices):

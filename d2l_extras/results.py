@@ -49,14 +49,17 @@ def atomic_write_text(path, text):
     return path
 
 
-def save_result(section, history, profile, settings=None, summary=None, name=None):
-    """Write one trained network's figures to ``build/results/<name or section>.json``, atomically."""
+def save_result(run, history, summary=None, name=None):
+    """Write one trained network's figures to ``build/results/<name or section>.json``, atomically.
+
+    ``run``: the notebook's ``section_run(...)`` (its section, profile and settings).
+    """
     folder = build_dir() / "results"
     folder.mkdir(parents=True, exist_ok=True)
-    final = history.final
+    final, section = history.final, run.section
     result = {
-        "section": section, "name": name or section, "profile": profile,
-        "settings": dict(vars(settings)) if settings is not None else None,
+        "section": section, "name": name or section, "profile": run.profile,
+        "settings": dict(vars(run.settings)) if run.settings is not None else None,
         "parameters": summary.total if summary is not None else None,
         "macs": summary.macs if summary is not None else None,
         "test_acc": final["test_acc"], "train_acc": final["train_acc"], "train_loss": final["train_loss"],
@@ -121,6 +124,7 @@ class BookComparison(ShownPerLanguage):
         return self.describe("en")
 
 
-def book_comparison(section, history, settings, profile):
-    """The book's settings and published results (``sections.SECTIONS``) beside this run's."""
-    return BookComparison(section, history, settings, profile)
+def book_comparison(run, history):
+    """The book's settings and published results (``sections.SECTIONS``) beside this run's
+    (``run``: the notebook's ``section_run(...)``)."""
+    return BookComparison(run.section, history, run.settings, run.profile)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Callable, Dict, Optional, Tuple
 
 from .language import error
-from .recipe import INITIALIZERS, LR_SCHEDULES, Recipe, check_choice
+from .recipe import Recipe
 
 __all__ = ["Settings", "BookResult", "Section", "Notebook", "SECTIONS", "NOTEBOOKS", "TRAIN_SIZE",
            "TEST_SIZE", "section", "notebook", "notebook_paths"]
@@ -35,12 +35,11 @@ class Settings:
     revive_dead_classes: bool = False  # re-draw a class map found dead (see d2l_extras.revive)
 
     def __post_init__(self):
-        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        check_choice("initializer", self.initializer, INITIALIZERS)
         if self.momentum is not None and not (isinstance(self.momentum, (int, float)) and 0 <= self.momentum < 1):
             raise ValueError(f"momentum must be None or a number in [0, 1), got {self.momentum!r}")
         if not isinstance(self.revive_dead_classes, bool):
             raise ValueError(f"revive_dead_classes must be True or False, got {self.revive_dead_classes!r}")
+        self.recipe  # noqa: B018 -- building the recipe checks lr_schedule and initializer, in one place
 
     @property
     def recipe(self):

@@ -8,7 +8,7 @@ settings reach the accuracy the course promises on any seed, not only on the com
 
 For every section (default: all of the sections table) and seed, in a fresh process:
 ``get_model(section)`` trained by ``fit`` on the settings its notebook uses in ``profile``
-(``get_settings(section)``: under ``cpu``, sized to this machine's training budget, see
+(``section_run(section)``: under ``cpu``, sized to this machine's training budget, see
 ``d2l_extras.budget``; ``D2L_TRAINING_BUDGET=off`` for the profile's table), with the
 seed given to the data (training subset and shuffling) and to the recipe (initialization,
 dropout), and tested on the profile's test images (the full 10,000 for ``cpu``). It prints
@@ -39,7 +39,7 @@ def worker(section, seed, profile):
 
     npx.set_np()
     os.environ["D2L_PROFILE"] = profile
-    s = dx.get_settings(section)  # the notebook's own: under cpu, sized to this machine
+    s = dx.section_run(section).settings  # the notebook's own: under cpu, sized to this machine
     devices = dx.get_devices()
     train_iter, test_iter = dx.load_data_fashion_mnist(s.batch_size, resize=s.resize, subset=s.subset,
                                                        test_subset=s.test_subset, seed=seed, device=devices[0])

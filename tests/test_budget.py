@@ -5,7 +5,7 @@ import pytest
 
 from d2l_extras import budget
 from d2l_extras.budget import Throughput, estimate, size, sizing
-from d2l_extras.profiles import get_settings, settings_table
+from d2l_extras.profiles import get_settings, section_run, settings_table
 from d2l_extras.sections import SECTIONS, TRAIN_SIZE
 
 GOOGLENET = SECTIONS["googlenet"].profiles["cpu"]   # 3 epochs
@@ -73,12 +73,12 @@ def test_a_bad_budget_says_what_to_set(monkeypatch, raw):
 
 
 def test_a_machine_is_measured_once_and_sized_the_same_way_after(build):
-    first = get_settings("googlenet")
+    first = section_run("googlenet").settings
     assert build == ["googlenet"]
     assert first.subset < TABLE_IMAGES and first.replace(subset=GOOGLENET.subset) == GOOGLENET
     stored = json.loads(budget.throughput_path().read_text())
     assert [json.loads(k)["network"] for k in stored] == ["googlenet"]
-    assert get_settings("googlenet") == first and build == ["googlenet"]  # read back, not measured again
+    assert section_run("googlenet").settings == first and build == ["googlenet"]  # read back, not measured again
 
 
 def test_two_cpus_that_share_a_name_are_measured_apart(build, monkeypatch):
@@ -90,11 +90,23 @@ def test_two_cpus_that_share_a_name_are_measured_apart(build, monkeypatch):
         return lambda cpuinfo="/proc/cpuinfo": {"cpu": "AMD EPYC", "family": 25, "model": model, "vectors": vectors}
 
     monkeypatch.setattr(d2l_extras_boot, "cpu_kind", kind(1, "AVX2"))
-    zen3 = get_settings("googlenet")
+    zen3 = section_run("googlenet").settings
     monkeypatch.setattr(d2l_extras_boot, "cpu_kind", kind(17, "AVX-512"))
-    assert get_settings("googlenet") == zen3 and build == ["googlenet", "googlenet"]  # measured here too
+    assert section_run("googlenet").settings == zen3 and build == ["googlenet", "googlenet"]  # measured here too
     stored = [json.loads(k)["machine"] for k in json.loads(budget.throughput_path().read_text())]
     assert sorted((m["model"], m["vectors"]) for m in stored) == [(1, "AVX2"), (17, "AVX-512")]
+
+
+def test_a_settings_lookup_never_measures(build):
+    assert get_settings("googlenet") == GOOGLENET and get_settings("googlenet", lr=1).subset == GOOGLENET.subset
+    assert build == []
+
+
+def test_the_run_builds_loaders_of_its_settings(build):
+    run = section_run("googlenet")
+    train_iter, test_iter = run.load_data()
+    assert train_iter.num_examples == run.subset and test_iter.num_examples == 10_000
+    assert run.profile == "cpu" and run.sizing.settings == run.settings and run.recipe == run.settings.recipe
 
 
 def test_a_named_profile_gives_the_table(build):
@@ -103,25 +115,25 @@ def test_a_named_profile_gives_the_table(build):
 
 
 def test_overrides_apply_on_top_of_this_runs_settings(build):
-    sized = get_settings("googlenet")
-    tuned = get_settings("googlenet", lr=0.05, resize=64)  # a student's change: the same images as the notebook's run
+    sized = section_run("googlenet").settings
+    tuned = section_run("googlenet", lr=0.05, resize=64).settings  # a student's change: the same images as the notebook's run
     assert tuned == sized.replace(lr=0.05, resize=64) and build == ["googlenet"]
 
 
 def test_a_bad_override_is_refused_before_anything_is_measured(build):
     with pytest.raises(ValueError, match="at least 28×28"):
-        get_settings("googlenet", resize=24)
+        section_run("googlenet", resize=24)
     assert build == []
 
 
 def test_budget_off_gives_the_table_without_measuring(build, monkeypatch):
     monkeypatch.setenv(budget.BUDGET_ENV, "off")
-    assert get_settings("googlenet") == GOOGLENET and build == []
+    assert section_run("googlenet").settings == GOOGLENET and build == []
 
 
 def test_other_profiles_are_not_sized(build, monkeypatch):
     monkeypatch.setenv("D2L_PROFILE", "quick")
-    assert get_settings("googlenet") == SECTIONS["googlenet"].profiles["quick"] and build == []
+    assert section_run("googlenet").settings == SECTIONS["googlenet"].profiles["quick"] and build == []
 
 
 def test_the_notebooks_line_says_a_sized_run_in_both_languages(build):
@@ -141,7 +153,7 @@ def test_a_table_that_fits_says_so(build, monkeypatch):
 
 
 def test_a_notebook_with_two_networks_measures_both(build):
-    get_settings("batch_norm")
+    section_run("batch_norm")
     assert build == list(SECTIONS["batch_norm"].models)
 
 
@@ -149,7 +161,7 @@ def test_an_unreadable_measurement_file_is_a_clear_error_and_is_kept(build):
     path = budget.throughput_path()
     path.write_text("{half a file")
     with pytest.raises(ValueError, match="delete the file to measure again"):
-        get_settings("googlenet")
+        section_run("googlenet").settings
     assert path.read_text() == "{half a file" and build == []
 
 

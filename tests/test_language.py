@@ -108,7 +108,7 @@ data = gluon.data.DataLoader(gluon.data.ArrayDataset(X, y), batch_size=16)
 net = nn.Sequential()
 net.add(nn.Flatten(), nn.Dense(10))
 history = dx.fit(net, data, data, 1, 0.1, display='auto')
-dx.book_comparison('resnet', history, dx.get_settings('resnet', 'quick'), 'quick')"""
+dx.book_comparison(dx.section_run('resnet', 'quick'), history)"""
     nb = new_notebook(cells=[new_code_cell(code)])
     kernel_env = {k: v for k, v in os.environ.items() if k not in ("D2L_LANG", "JPY_SESSION_NAME")}
     NotebookClient(nb, timeout=300, kernel_name="python3").execute(env=dict(kernel_env, **env))

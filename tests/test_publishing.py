@@ -190,10 +190,10 @@ def _vietnamese_setting_texts():
         why = getattr(sec, "min_resize_why", None)
         if isinstance(why, tuple):
             yield f"{key} min_resize_why", why[1]
-    from d2l_extras.profiles import SettingsTable
+    from d2l_extras.profiles import settings_table
 
     for key in SECTIONS:  # the line under each settings table
-        yield f"{key} settings line", SettingsTable(key, "cpu").why("vi")
+        yield f"{key} settings line", settings_table(key, "cpu").why("vi")
     from d2l_extras.language import VI
 
     for english, vietnamese in VI.items():  # the labels of the course's outputs

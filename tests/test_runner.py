@@ -11,7 +11,7 @@ import d2l_extras as dx
 from d2l_extras.training import History
 h = History('cpu(0)', [dict(epoch=1, train_loss=0.5, train_acc=0.8, test_acc=0.75,
                             train_examples=100, train_seconds=2.0, examples_per_sec=50.0)])
-dx.save_result('tiny', h, dx.get_profile())
+dx.save_result(dx.SectionRun('tiny', dx.get_profile(), None), h)
 print('trained')
 """
 

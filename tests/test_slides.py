@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from d2l_extras.profiles import SettingsTable, settings_table
+from d2l_extras.profiles import settings_table
 from d2l_extras.sections import NOTEBOOKS, SECTIONS
 from slides_helpers import (BACK_ROW_JS, FIT_ZOOMS_JS, OVERFLOW_JS, ROOT, VIETNAMESE_LETTER, VISIBLE_TEXTS_JS, DeckPage, build,
                             launch_browser, need_browser, other_language_strings, vietnamese_output_fonts, with_leaves)
@@ -401,7 +401,7 @@ def test_deck(built, browser, deck_id):
         for sec in SECTIONS.values():
             for profile in sec.profiles:
                 # the line under the settings table, after its label ("This run:", "Published run:")
-                en, vi = (SettingsTable(sec.key, profile).why(lg).split(":** ", 1)[1] for lg in ("en", "vi"))
+                en, vi = (settings_table(sec.key, profile).why(lg).split(":** ", 1)[1] for lg in ("en", "vi"))
                 mine, theirs = (vi, en) if lang == "vi" else (en, vi)
                 assert theirs[:60] not in flat, f"{other} settings note on the {lang} deck: {theirs[:60]!r}"
                 if FIXTURE_NAME in deck_id and (sec.key, profile) == ("resnet", "cpu"):  # the fixture's table
