@@ -98,7 +98,7 @@ def main():
     print(f"\n2. {Path(path).name}, {profile} profile, executed by the runner into {BUILD}")
     shutil.rmtree(BUILD, ignore_errors=True)
     env = dict(os.environ, D2L_PROFILE=profile)
-    subprocess.run([sys.executable, "-m", "d2l_extras.runner", "--profile", profile, "--build", str(BUILD),
+    subprocess.run([sys.executable, "-m", "course_tools.runner", "--profile", profile, "--build", str(BUILD),
                     "--force", str(path)], cwd=ROOT, env=env, check=True)
     with open(BUILD / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
