@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # bench, beside this script
 
+from course_tools.install import gpu_compute_capabilities, gpu_names, unusable_gpus_reason  # noqa: E402
 from d2l_extras.sections import SECTIONS, notebook_paths  # noqa: E402
-from d2l_extras_boot import gpu_compute_capabilities, gpu_names, unusable_gpus_reason  # noqa: E402
 
 BUILD = ROOT / "build" / "gpu-check"
 
