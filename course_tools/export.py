@@ -10,6 +10,8 @@ import re
 import sys
 from pathlib import Path
 
+from d2l_extras.sections import notebook_paths
+
 __all__ = ["exported_source", "export_all"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +46,6 @@ def exported_source(notebook):
 
 def targets():
     """``{module path: source}`` for every notebook with export cells."""
-    from d2l_extras.sections import notebook_paths
-
     out = {}
     for nb in notebook_paths(NOTEBOOKS):
         source = exported_source(nb)
