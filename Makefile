@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-py312.txt pyproject.toml scripts/setup.s
 
 ## run: execute every lecture notebook headless (D2L_PROFILE or PROFILE=quick|cpu|full), results in build/
 run: $(STAMP)
-	$(PY) -m d2l_extras.runner --profile $(PROFILE) $(ARGS)
+	$(PY) -m course_tools.runner --profile $(PROFILE) $(ARGS)
 
 ## test: unit tests and every notebook under nbval in the quick profile
 test: $(STAMP)
@@ -38,7 +38,7 @@ lab: $(STAMP)
 
 ## export: regenerate d2l_extras/models/ from the notebooks' `export` cells
 export: $(STAMP)
-	$(PY) -m d2l_extras.export
+	$(PY) -m course_tools.export
 
 ## slides: reveal.js decks of every notebook in both languages + PDFs → slides/index.html (ARGS=--no-pdf: HTML only)
 slides: $(STAMP)

@@ -105,7 +105,7 @@ def machine():
     CPUs that share a name but not a speed are measured apart), cores, threads, MXNet."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from d2l_extras_boot import cores_available, cpu_kind
+    from .cpu import cores_available, cpu_kind
 
     try:
         mxnet = version("mxnet")

@@ -4,10 +4,10 @@ Every worker runs this same script: it joins the job (``mx.kv.create``), reads i
 of Fashion-MNIST and trains with ``dx.fit(..., kvstore=kv)``::
 
     # one machine: 1 scheduler, 1 server, 2 workers on 127.0.0.1
-    python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py
-    python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py --kvstore dist_async
+    python -m course_tools.launch -n 2 -s 1 -- python examples/train_dist.py
+    python -m course_tools.launch -n 2 -s 1 -- python examples/train_dist.py --kvstore dist_async
     # a network of the course instead of the small default one
-    python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py --model resnet --resize 32
+    python -m course_tools.launch -n 2 -s 1 -- python examples/train_dist.py --model resnet --resize 32
 
 With ``dist_sync`` W workers with batch B train like one machine with batch W·B.
 ``--save DIR`` writes each worker's parameters and history (``worker-<rank>.params`` /

@@ -38,8 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+from d2l_extras.cpu import cores_available, cpu_info, cpu_label
 from d2l_extras.sections import SECTIONS
-from d2l_extras_boot import cores_available, cpu_info, cpu_label
 
 ROOT = Path(__file__).resolve().parent.parent
 # Both paths train a section's network on that section's `quick` settings (input size, batch

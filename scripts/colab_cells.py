@@ -5,7 +5,7 @@ public address in pyproject.toml ([project.urls] Repository), the only place it 
     python scripts/colab_cells.py --badges   # print Colab/Binder badges (Markdown) for every notebook
 
 The cell does nothing outside Colab. In Colab (Python 3.12, NumPy 2 preinstalled) it installs
-the course package from its public address and then, through d2l_extras_boot.setup_colab(),
+the course package from its public address and then, through d2l_extras_boot.setup_colab() (course_tools.install),
 mxnet (or mxnet-cu1xx where nvidia-smi answers) and d2l, without their dependencies, so NumPy
 is never downgraded and no runtime restart is needed. Each notebook is re-read from disk and
 written back at once (others may be editing notebooks at the same time); the cell is tagged

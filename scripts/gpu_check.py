@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))  # bench, beside this script
 
+from course_tools.install import gpu_compute_capabilities, gpu_names, unusable_gpus_reason  # noqa: E402
 from d2l_extras.sections import SECTIONS, notebook_paths  # noqa: E402
-from d2l_extras_boot import gpu_compute_capabilities, gpu_names, unusable_gpus_reason  # noqa: E402
 
 BUILD = ROOT / "build" / "gpu-check"
 
@@ -98,7 +98,7 @@ def main():
     print(f"\n2. {Path(path).name}, {profile} profile, executed by the runner into {BUILD}")
     shutil.rmtree(BUILD, ignore_errors=True)
     env = dict(os.environ, D2L_PROFILE=profile)
-    subprocess.run([sys.executable, "-m", "d2l_extras.runner", "--profile", profile, "--build", str(BUILD),
+    subprocess.run([sys.executable, "-m", "course_tools.runner", "--profile", profile, "--build", str(BUILD),
                     "--force", str(path)], cwd=ROOT, env=env, check=True)
     with open(BUILD / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))

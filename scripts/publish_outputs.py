@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from d2l_extras.results import atomic_write_text  # noqa: E402
-from d2l_extras.runner import run_record, stale_reasons  # noqa: E402
+from course_tools.runner import run_record, stale_reasons  # noqa: E402
 from d2l_extras.sections import notebook_paths  # noqa: E402
 
 
@@ -75,7 +75,7 @@ def check(source, executed, profile):
     reasons = stale_reasons(run_record(executed), source, profile)
     if reasons:
         raise ValueError(f"{executed} does not match {source} in profile {profile}: {'; '.join(reasons)}. "
-                         f"Run it again (`.venv/bin/python -m d2l_extras.runner --profile {profile} --force {source}`)")
+                         f"Run it again (`.venv/bin/python -m course_tools.runner --profile {profile} --force {source}`)")
     return json.loads(executed.read_text(encoding="utf-8"))
 
 

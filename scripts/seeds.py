@@ -101,7 +101,7 @@ def main():
     if args.worker:
         return worker(sections[0], seeds[0], args.profile)
 
-    from d2l_extras_boot import cores_available, cpu_label
+    from d2l_extras.cpu import cores_available, cpu_label
 
     print(f"machine: {cores_available()} cores, {cpu_label()}; profile {args.profile}; floor {args.floor}")
     head = f"{'section':<11}" + "".join(f"{'seed ' + str(s):>18}" for s in seeds) + f"{'worst':>8}  floor"

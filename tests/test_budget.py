@@ -84,14 +84,14 @@ def test_a_machine_is_measured_once_and_sized_the_same_way_after(build):
 def test_two_cpus_that_share_a_name_are_measured_apart(build, monkeypatch):
     """Zen 3 (AVX2) and Zen 4 (AVX-512) may both be "AMD EPYC": a build folder moved from one to
     the other measures again instead of sizing with the other CPU's speed."""
-    import d2l_extras_boot
+    from d2l_extras import cpu
 
     def kind(model, vectors):
-        return lambda cpuinfo="/proc/cpuinfo": {"cpu": "AMD EPYC", "family": 25, "model": model, "vectors": vectors}
+        return lambda cpuinfo=None: {"cpu": "AMD EPYC", "family": 25, "model": model, "vectors": vectors}
 
-    monkeypatch.setattr(d2l_extras_boot, "cpu_kind", kind(1, "AVX2"))
+    monkeypatch.setattr(cpu, "cpu_kind", kind(1, "AVX2"))
     zen3 = section_run("googlenet").settings
-    monkeypatch.setattr(d2l_extras_boot, "cpu_kind", kind(17, "AVX-512"))
+    monkeypatch.setattr(cpu, "cpu_kind", kind(17, "AVX-512"))
     assert section_run("googlenet").settings == zen3 and build == ["googlenet", "googlenet"]  # measured here too
     stored = [json.loads(k)["machine"] for k in json.loads(budget.throughput_path().read_text())]
     assert sorted((m["model"], m["vectors"]) for m in stored) == [(1, "AVX2"), (17, "AVX-512")]

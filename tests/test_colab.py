@@ -111,8 +111,8 @@ def test_the_cell_sets_up_a_fresh_colab_like_python(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md", "d2l_extras_boot.py"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "d2l_extras", source / "d2l_extras",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("d2l_extras", "course_tools"):  # course_tools: the Colab install itself
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     # as in Colab: no build folder chosen (the test session's D2L_BUILD_DIR is not passed on)
     env = {k: v for k, v in os.environ.items() if k != "D2L_BUILD_DIR"}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")

@@ -87,10 +87,10 @@ def port():
 
 
 def run_launcher(args, timeout=JOB_TIMEOUT):
-    """Run ``python -m d2l_extras.launch ARGS`` in its own process group; always clean up."""
+    """Run ``python -m course_tools.launch ARGS`` in its own process group; always clean up."""
     port = args[args.index("--port") + 1] if "--port" in args else None
     args = ["--connect-timeout", "60", *args]
-    proc = subprocess.Popen([PYTHON, "-m", "d2l_extras.launch", *args], cwd=ROOT, text=True,
+    proc = subprocess.Popen([PYTHON, "-m", "course_tools.launch", *args], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     start = time.monotonic()
     try:

@@ -14,8 +14,8 @@ README_LIMIT = 6 * 1024  # bytes per language
 
 def modules_on_disk():
     """Every Python module the map must list, as a path relative to the repository."""
-    paths = [ROOT / "d2l_extras_boot.py"]
-    for pattern in ("d2l_extras/*.py", "d2l_extras/models/*.py", "scripts/*.py", "slides/*.py"):
+    paths = list(ROOT.glob("d2l_extras_*.py"))  # the start-up modules beside the package
+    for pattern in ("d2l_extras/**/*.py", "course_tools/**/*.py", "scripts/*.py", "slides/*.py"):
         paths.extend(ROOT.glob(pattern))
     return {p.relative_to(ROOT).as_posix() for p in paths}
 

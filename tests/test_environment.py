@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-import d2l_extras_boot as boot  # noqa: E402  (make setup's and Colab's choice of mxnet build)
+from course_tools import install  # noqa: E402  (make setup's and Colab's choice of mxnet build)
 
 
 def pins(lines):
@@ -159,7 +159,7 @@ def test_setup_says_what_to_do_where_no_mxnet_wheel_exists(tmp_path, uname, says
     ((11, 8), "mxnet-cu117"), ((12, 4), "mxnet-cu117"),
 ])
 def test_gpu_wheel_choice(cuda, package):
-    assert boot.choose_mxnet_package(cuda) == package
+    assert install.choose_mxnet_package(cuda) == package
 
 
 @pytest.mark.parametrize("capabilities, package", [
@@ -170,9 +170,9 @@ def test_gpu_wheel_choice(cuda, package):
 ])
 def test_gpu_wheel_choice_follows_the_compute_capability(capabilities, package):
     """mxnet 1.9.1's GPU builds hold machine code for sm_50/60/70/80/86 and no PTX."""
-    assert boot.choose_mxnet_package((13, 0), capabilities) == package
-    assert (boot.unusable_gpus_reason(capabilities) is None) == (package != "mxnet")
-    assert boot.choose_mxnet_package(None, capabilities) == "mxnet"
+    assert install.choose_mxnet_package((13, 0), capabilities) == package
+    assert (install.unusable_gpus_reason(capabilities) is None) == (package != "mxnet")
+    assert install.choose_mxnet_package(None, capabilities) == "mxnet"
 
 
 def fake_nvidia_smi(tmp_path, cuda, compute_cap):
@@ -192,7 +192,7 @@ def fake_nvidia_smi(tmp_path, cuda, compute_cap):
     (["8.0", "8.0"], "libcudart.so.11.0"),  # two A100s, but no CUDA 11 libraries on this machine
 ])
 def test_setup_reads_the_gpus_compute_capability_and_libraries(tmp_path, compute_cap, says):
-    if "libcudart.so.11.0" not in boot.missing_cuda_libraries("mxnet-cu117"):
+    if "libcudart.so.11.0" not in install.missing_cuda_libraries("mxnet-cu117"):
         pytest.skip("this machine has CUDA 11's runtime")
     env = fake_nvidia_smi(tmp_path, "13.0", compute_cap)
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "mxnet_variant.py")], env=env,
@@ -202,13 +202,13 @@ def test_setup_reads_the_gpus_compute_capability_and_libraries(tmp_path, compute
 
 
 def test_the_gpu_build_is_chosen_where_its_gpus_and_libraries_are(monkeypatch):
-    monkeypatch.setattr(boot, "driver_cuda_version", lambda: (12, 4))
-    monkeypatch.setattr(boot, "gpu_compute_capabilities", lambda: [(7, 5)])
-    assert boot.mxnet_package_for_this_machine(loadable=lambda name: True) == ("mxnet-cu117", None)
-    package, reason = boot.mxnet_package_for_this_machine(loadable=lambda name: name != "libcudnn.so.8")
+    monkeypatch.setattr(install, "driver_cuda_version", lambda: (12, 4))
+    monkeypatch.setattr(install, "gpu_compute_capabilities", lambda: [(7, 5)])
+    assert install.mxnet_package_for_this_machine(loadable=lambda name: True) == ("mxnet-cu117", None)
+    package, reason = install.mxnet_package_for_this_machine(loadable=lambda name: name != "libcudnn.so.8")
     assert package == "mxnet" and "(libcudnn.so.8)" in reason and "LD_LIBRARY_PATH" in reason
-    monkeypatch.setattr(boot, "driver_cuda_version", lambda: None)  # no driver: CPU, nothing to say
-    assert boot.mxnet_package_for_this_machine(loadable=lambda name: pytest.fail("looked for CUDA")) == \
+    monkeypatch.setattr(install, "driver_cuda_version", lambda: None)  # no driver: CPU, nothing to say
+    assert install.mxnet_package_for_this_machine(loadable=lambda name: pytest.fail("looked for CUDA")) == \
         ("mxnet", None)
 
 

@@ -64,7 +64,7 @@ def test_reference_and_modern_environments_give_the_same_history():
 
 FINGERPRINTS = """
 import json
-from d2l_extras.fingerprint import package_hash
+from course_tools.fingerprint import package_hash
 from d2l_extras.results import REPO_ROOT
 from d2l_extras.sections import notebook_paths
 print(json.dumps({p.name: package_hash(p) for p in notebook_paths(REPO_ROOT / "notebooks")}))

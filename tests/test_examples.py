@@ -14,7 +14,7 @@ TRAIN_DIST = ROOT / "examples" / "train_dist.py"
 
 
 def test_train_dist_is_what_the_docs_run():
-    command = "python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py"
+    command = "python -m course_tools.launch -n 2 -s 1 -- python examples/train_dist.py"
     for doc in (ROOT / "docs" / "en" / "distributed.md", ROOT / "docs" / "vi" / "distributed.md",
                 ROOT / "notebooks" / "09_data_parallel.ipynb"):
         text = doc.read_text(encoding="utf-8")

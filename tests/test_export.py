@@ -1,7 +1,7 @@
 """The models in d2l_extras/models/ are exactly the notebooks' `export` cells."""
 import pytest
 
-from d2l_extras import export
+from course_tools import export
 from d2l_extras.models import get_model
 from d2l_extras.sections import SECTIONS
 

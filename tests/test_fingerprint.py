@@ -1,7 +1,7 @@
-"""Freshness in proportion to the change (d2l_extras/fingerprint.py).
+"""Freshness in proportion to the change (course_tools/fingerprint.py).
 
-Each test edits a copy of the course's code (the package and its start-up modules, beside a
-copy of the notebooks) and compares the fingerprint of every notebook before and after: an
+Each test edits a copy of the course's code (the package, its start-up modules and the tooling,
+beside a copy of the notebooks) and compares the fingerprint of every notebook before and after: an
 edit that computes nothing keeps every notebook fresh, an edit of code a notebook runs makes
 exactly the notebooks that run it stale.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from d2l_extras import fingerprint
+from course_tools import fingerprint
 from d2l_extras.results import REPO_ROOT
 from d2l_extras.sections import notebook_paths
 
@@ -25,6 +25,8 @@ def course(tmp_path):
                     ignore=shutil.ignore_patterns("__pycache__"))
     for path in REPO_ROOT.glob("d2l_extras_*.py"):
         shutil.copy(path, tmp_path / path.name)
+    shutil.copytree(REPO_ROOT / "course_tools", tmp_path / "course_tools",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO_ROOT / "notebooks", tmp_path / "notebooks")
     return tmp_path, hashes(tmp_path)
 
@@ -51,7 +53,8 @@ def test_the_fingerprint_covers_the_package_a_notebook_imports(course):
     assert {"d2l_extras", "d2l_extras.training", "d2l_extras.language", "d2l_extras_boot"} <= set(modules)
     # get_model imports the network's module by name: every model module counts
     assert {"d2l_extras.models.resnet", "d2l_extras.models.densenet"} <= set(modules)
-    assert "d2l_extras.launch" not in modules and "d2l_extras.runner" not in modules
+    # the tooling is not code a notebook runs, even where a notebook names it
+    assert not any(name.startswith("course_tools") for name in modules)
 
 
 def test_a_docstring_or_comment_edit_keeps_every_notebook_fresh(course):
@@ -66,8 +69,8 @@ def test_a_docstring_or_comment_edit_keeps_every_notebook_fresh(course):
 
 def test_an_edit_of_code_no_notebook_runs_keeps_every_notebook_fresh(course):
     root, before = course
-    for module in ("launch.py", "runner.py", "export.py"):
-        path = root / "d2l_extras" / module
+    for module in ("launch.py", "runner.py", "export.py", "install.py"):
+        path = root / "course_tools" / module
         path.write_text(path.read_text(encoding="utf-8") + "\nUNUSED = 1\n", encoding="utf-8")
     assert hashes(root) == before
 

@@ -2,7 +2,7 @@
 
 scripts/publish_outputs.py keeps the runner's record (``d2l_run``) in each notebook it copies;
 its fingerprint covers the code cells, the settings of the notebook's sections and the course
-code the notebook runs (d2l_extras/fingerprint.py). A change to any of these without a new run (`make run PROFILE=cpu`, then
+code the notebook runs (course_tools/fingerprint.py). A change to any of these without a new run (`make run PROFILE=cpu`, then
 `scripts/publish_outputs.py`) makes this test fail and say which changed.
 """
 import json
@@ -10,7 +10,7 @@ import json
 import pytest
 
 from d2l_extras.results import REPO_ROOT
-from d2l_extras.runner import stale_reasons
+from course_tools.runner import stale_reasons
 from d2l_extras.sections import notebook_paths
 
 NOTEBOOKS = notebook_paths(REPO_ROOT / "notebooks")

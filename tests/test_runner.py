@@ -25,7 +25,7 @@ def notebook(path, *sources):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "d2l_extras.runner", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "course_tools.runner", *map(str, args)],
                           capture_output=True, text=True, timeout=300)
 
 
@@ -79,7 +79,7 @@ def publish(*args):
 
 def executed_copy(source, build, profile, stale=False):
     """What the runner writes: the notebook with outputs and its d2l_run record."""
-    from d2l_extras.runner import run_fingerprint
+    from course_tools.runner import run_fingerprint
 
     nb = nbformat.read(str(source), as_version=4)
     nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="trained\n")]
@@ -182,7 +182,7 @@ def test_an_edited_notebook_retrains_an_unchanged_one_resumes_and_force_starts_a
 def test_the_kernel_gets_the_runs_context_and_the_runner_keeps_its_own(tmp_path, monkeypatch):
     import os
 
-    from d2l_extras import runner
+    from course_tools import runner
 
     cell = "import os; print(os.environ['D2L_PROFILE'], os.environ['D2L_BUILD_DIR'], os.environ['D2L_CHECKPOINT_DIR'])"
     path = notebook(tmp_path / "01_env.ipynb", cell)
@@ -197,7 +197,7 @@ def test_the_kernel_gets_the_runs_context_and_the_runner_keeps_its_own(tmp_path,
 
 
 def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeypatch):
-    from d2l_extras import fingerprint, runner
+    from course_tools import fingerprint, runner
 
     path = notebook(tmp_path / "05_batch_norm.ipynb", "print(1)")
     record = {"profile": "cpu", "fingerprint": runner.run_fingerprint(path, "cpu")}
@@ -223,7 +223,7 @@ def test_outputs_go_stale_when_code_settings_or_package_change(tmp_path, monkeyp
 
 
 def test_a_package_edited_while_a_notebook_runs_leaves_its_record_stale(tmp_path, monkeypatch):
-    from d2l_extras import fingerprint, runner
+    from course_tools import fingerprint, runner
 
     edited = tmp_path / "edited"  # the notebook's cell stands for an edit made during a long training
     path = notebook(tmp_path / "01_long.ipynb", f"open({str(edited)!r}, 'w').close()")
@@ -237,7 +237,7 @@ def test_the_record_keeps_the_training_time_of_the_results_a_run_saved(tmp_path)
     import json
     import os
 
-    from d2l_extras.runner import training_seconds
+    from course_tools.runner import training_seconds
 
     results = tmp_path / "results"
     results.mkdir()

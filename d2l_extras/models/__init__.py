@@ -1,4 +1,4 @@
-"""The course's networks, generated from the notebooks (see ``d2l_extras.export``).
+"""The course's networks, generated from the notebooks (see ``course_tools.export``).
 
 ``get_model(name)`` builds a network that a section's notebook trains: ``name`` is a
 section key (its main network) or a result name of ``d2l_extras.sections.SECTIONS``

@@ -13,9 +13,11 @@ A run's fingerprint covers what computes the outputs and nothing else:
 import ast
 import hashlib
 import json
+from dataclasses import asdict
 from pathlib import Path
 
-from .results import REPO_ROOT
+from d2l_extras.results import REPO_ROOT
+from d2l_extras.sections import SECTIONS, notebook
 
 __all__ = ["code_hash", "computing_modules", "package_hash", "run_fingerprint", "stale_reasons"]
 
@@ -168,10 +170,6 @@ def package_hash(path, root=REPO_ROOT):
 
 def settings_of(path, profile):
     """The settings (as dicts) of the sections a notebook reads, under ``profile``."""
-    from dataclasses import asdict
-
-    from .sections import SECTIONS, notebook
-
     try:
         keys = notebook(Path(path).stem).sections
     except ValueError:  # a notebook outside the course (a test's): no section settings

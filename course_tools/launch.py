@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m d2l_extras.launch [options] -- COMMAND [ARGS...]
+    python -m course_tools.launch [options] -- COMMAND [ARGS...]
 
 COMMAND is the training script each worker runs, e.g. ``python examples/train_dist.py``
 (the course's example worker). In it,
@@ -26,7 +26,7 @@ Three ways to start a job
 
 One machine (the default): everything runs here, on 127.0.0.1::
 
-    python -m d2l_extras.launch -n 2 -s 1 -- python examples/train_dist.py
+    python -m course_tools.launch -n 2 -s 1 -- python examples/train_dist.py
 
 Several machines over ssh: the scheduler runs here, at ``--scheduler ADDRESS:PORT``
 (an address of this machine that the others can reach); one worker per entry of the
@@ -34,16 +34,16 @@ host list (repeat a host to run several workers on it), servers spread over the 
 hosts. Every host needs the same working directory and Python path (a shared file
 system, or the same checkout and virtual environment), and password-less ssh::
 
-    python -m d2l_extras.launch --hosts 10.0.0.2,10.0.0.3 -s 2 \\
+    python -m course_tools.launch --hosts 10.0.0.2,10.0.0.3 -s 2 \\
         --scheduler 10.0.0.1:9091 -- python examples/train_dist.py
 
 By hand, one role per command (clusters without ssh, or to watch each node): start
 the scheduler first, then the servers and workers on their machines with the same
 numbers; servers and workers wait at most --connect-timeout seconds for the scheduler::
 
-    python -m d2l_extras.launch --role scheduler --scheduler 10.0.0.1:9091 -n 2 -s 1
-    python -m d2l_extras.launch --role server    --scheduler 10.0.0.1:9091 -n 2 -s 1
-    python -m d2l_extras.launch --role worker    --scheduler 10.0.0.1:9091 -n 2 -s 1 -- python examples/train_dist.py
+    python -m course_tools.launch --role scheduler --scheduler 10.0.0.1:9091 -n 2 -s 1
+    python -m course_tools.launch --role server    --scheduler 10.0.0.1:9091 -n 2 -s 1
+    python -m course_tools.launch --role worker    --scheduler 10.0.0.1:9091 -n 2 -s 1 -- python examples/train_dist.py
 
 Ports: the scheduler listens on PORT (default 9091); servers and workers listen on
 free ports that ps-lite picks, so the machines must accept TCP connections from each
@@ -286,7 +286,7 @@ def ssh_argv(ssh, host, env, argv, cwd):
 
 def build_parser():
     p = argparse.ArgumentParser(
-        prog="python -m d2l_extras.launch",
+        prog="python -m course_tools.launch",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -432,11 +432,11 @@ def main(argv=None):
                 try:
                     rc = nodes[0].popen.wait(args.timeout)
                 except subprocess.TimeoutExpired:
-                    print(f"d2l_extras.launch: error: timed out after {args.timeout:g} s; stopping "
+                    print(f"course_tools.launch: error: timed out after {args.timeout:g} s; stopping "
                           f"the {role}", file=sys.stderr, flush=True)
                     return 124
                 if rc:
-                    print(f"d2l_extras.launch: error: the {role} exited with {_describe_rc(rc)}",
+                    print(f"course_tools.launch: error: the {role} exited with {_describe_rc(rc)}",
                           file=sys.stderr, flush=True)
                 return rc if rc >= 0 else 1
         else:
@@ -447,13 +447,13 @@ def main(argv=None):
                     wait_for_scheduler(ip, port, args.connect_timeout, scheduler=nodes[0])
         rc, message = supervise(nodes, timeout=args.timeout)
         if message:
-            print(f"d2l_extras.launch: error: {message}", file=sys.stderr, flush=True)
+            print(f"course_tools.launch: error: {message}", file=sys.stderr, flush=True)
         return rc
     except LaunchError as err:
-        print(f"d2l_extras.launch: error: {err}", file=sys.stderr, flush=True)
+        print(f"course_tools.launch: error: {err}", file=sys.stderr, flush=True)
         return 2
     except KeyboardInterrupt:
-        print("d2l_extras.launch: interrupted; stopping every process", file=sys.stderr, flush=True)
+        print("course_tools.launch: interrupted; stopping every process", file=sys.stderr, flush=True)
         return 130
     finally:
         stop_all(nodes)

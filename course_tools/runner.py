@@ -1,6 +1,6 @@
 """The main job: execute every lecture notebook headless and collect the results.
 
-    python -m d2l_extras.runner [--profile auto|quick|cpu|full] [--build build] [NOTEBOOK ...]
+    python -m course_tools.runner [--profile auto|quick|cpu|full] [--build build] [NOTEBOOK ...]
 
 Executed notebooks go to ``<build>/notebooks/``, each training's figures to
 ``<build>/results/``, and a summary to ``<build>/results.csv`` and ``<build>/results.md``.
@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -24,8 +25,12 @@ import d2l_extras_boot
 
 d2l_extras_boot.start()  # before anything imports mxnet
 
+from d2l_extras.budget import machine as measured_on
+from d2l_extras.profiles import get_profile
+from d2l_extras.results import REPO_ROOT, atomic_write_text, build_dir, load_results
+from d2l_extras.sections import notebook_paths
+
 from .fingerprint import code_hash, package_hash, run_fingerprint, stale_reasons
-from .results import REPO_ROOT, atomic_write_text, build_dir
 
 __all__ = ["main", "code_hash", "package_hash", "run_fingerprint", "run_record", "stale_reasons",
            "write_summary"]
@@ -50,10 +55,6 @@ def _done(out, path, profile):
 def machine():
     """What a run's results and times depend on: the machine that sizes and measures the `cpu`
     profile (:func:`d2l_extras.budget.machine`) and the Python that ran it."""
-    import platform
-
-    from .budget import machine as measured_on
-
     return {**measured_on(), "python": platform.python_version()}
 
 
@@ -74,8 +75,6 @@ def training_seconds(build, since):
     ``since`` (a time.time()). The seconds come from each training's history: the training's
     own time, also when this execution resumed it from its checkpoints (the record's
     ``seconds``, this execution's wall time, is then far shorter)."""
-    from .results import load_results
-
     fresh = {p.stem for p in (Path(build) / "results").glob("*.json") if p.stat().st_mtime >= since}
     return {name: round(r["train_seconds"], 1) for name, r in sorted(load_results(Path(build) / "results").items())
             if name in fresh and r.get("train_seconds") is not None}
@@ -85,7 +84,7 @@ def _kernel_config(sockets):
     """The kernel talks to this process over local sockets in the folder ``sockets`` where the
     OS has them: over TCP, every kernel prints a transport-encryption warning into the user's
     terminal."""
-    from traitlets.config import Config
+    from traitlets.config import Config  # Jupyter's: loaded only to run a kernel, not to read a record
 
     if os.name != "posix":
         return Config()
@@ -97,6 +96,8 @@ def run_notebook(path, out, profile, build, cell_timeout):
 
     Returns the wall time in seconds and the kernel's peak resident memory in MB (or None).
     """
+    # Jupyter's kernel machinery, loaded when a notebook runs: scripts and tests that import this
+    # module for its records (stale_reasons, run_record) do not need it.
     import nbformat
     from nbclient import NotebookClient
     from tqdm import tqdm
@@ -142,8 +143,6 @@ def checkpoint_folder(build, profile, path):
 
 def write_summary(build):
     """Collect ``<build>/results/*.json`` into results.csv and results.md."""
-    from .results import load_results
-
     results = load_results(Path(build) / "results")
     rows = [{k: r.get(k) for k in COLUMNS} for r in results.values()]
     table = io.StringIO()
@@ -169,15 +168,11 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="re-execute notebooks already done")
     args = parser.parse_args(argv)
 
-    from .profiles import get_profile
-
     try:
         profile = get_profile(args.profile)
     except ValueError as err:
         sys.exit(f"error: {err}")
     build = Path(args.build).resolve()
-    from .sections import notebook_paths
-
     paths = [Path(p) for p in args.notebooks] or notebook_paths(REPO_ROOT / "notebooks")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
