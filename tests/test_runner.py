@@ -140,7 +140,7 @@ class Count(dx.Display):
     def on_batch_end(self, epoch, batch, metrics):
         Count.batches += 1
 train_iter, test_iter = dx.load_data_fashion_mnist(64, subset=256, test_subset=128)
-history = dx.fit(lenet_like(), train_iter, test_iter, 1, 0.1, display=Count())
+history = dx.fit(lenet_like(), train_iter, test_iter, 1, 0.1, callbacks=[Count()])
 print('batches trained', Count.batches, 'loss', history.final['train_loss'])
 """)
 
