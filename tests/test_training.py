@@ -370,3 +370,30 @@ def test_a_resumed_run_draws_the_training_curve_of_its_epochs(loaders, tmp_path,
     assert live.history is h and len(h.curve) == 10  # the plot draws the History's one curve
     onp.testing.assert_allclose(resumed.history.curve, h.curve)
     assert resumed.history["test_acc"] == pytest.approx(h["test_acc"])
+
+
+def test_cpu_speedups_are_one_switch_that_fit_undoes(loaders):
+    train_iter, test_iter = loaders
+    concatenate = mx.np.concatenate
+    seen = []
+
+    class Seen(dx.Callback):
+        def on_train_begin(self, info):
+            seen.append((mx.np.concatenate is concatenate, type(info["trainer"]._optimizer).__name__))
+
+    for on in (True, False):
+        dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[Seen()], recipe=dx.Recipe(cpu_speedups=on))
+        assert mx.np.concatenate is concatenate
+    assert seen == [(False, "PerParameterSGD"), (True, "SGD")]
+
+
+def test_the_identity_sees_an_edit_to_a_class_without_a_file():
+    """A class typed into a notebook has no source file: its methods' compiled code stands in."""
+    namespace = {}
+    code = "class Net:\n    def forward(self, x):\n        return x * {}\n"
+    exec(code.format(2), namespace)
+    two = checkpoint._class_source(namespace["Net"])
+    exec(code.format(2), namespace)
+    assert checkpoint._class_source(namespace["Net"]) == two
+    exec(code.format(3), namespace)
+    assert checkpoint._class_source(namespace["Net"]) != two
