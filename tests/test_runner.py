@@ -146,7 +146,8 @@ print('batches trained', Count.batches, 'loss', history.final['train_loss'])
 
 
 def trained(build, name):
-    out = nbformat.read(str(build / "notebooks" / name), as_version=4).cells[2].outputs[0]["text"]
+    outputs = nbformat.read(str(build / "notebooks" / name), as_version=4).cells[2].outputs
+    out = next(o["text"] for o in outputs if o.get("name") == "stdout")  # after the busy-core note, if any
     return int(out.split("batches trained ")[1].split()[0]), out.split("loss ")[1].strip()
 
 
