@@ -7,13 +7,13 @@ Usage::
 COMMAND is the training script each worker runs, e.g. ``python examples/train_dist.py``
 (the course's example worker). In it,
 ``kv = mx.kv.create('dist_sync')`` joins the job; ``kv.rank`` (0..num_workers-1) and
-``kv.num_workers`` choose the worker's part of the data, and ``fit(..., kvstore=kv)``
+``kv.num_workers`` choose the worker's part of the data, and ``fit(..., recipe=Recipe(kvstore=kv))``
 trains with it::
 
     kv = mx.kv.create("dist_sync")
     train_iter, test_iter = d2l_extras.load_data_fashion_mnist(
         256, num_parts=kv.num_workers, part_index=kv.rank)
-    d2l_extras.fit(net, train_iter, test_iter, 10, 0.1, kvstore=kv)
+    d2l_extras.fit(net, train_iter, test_iter, 10, 0.1, recipe=d2l_extras.Recipe(kvstore=kv))
 
 Every process gets the standard ps-lite variables: DMLC_ROLE (scheduler, server or
 worker), DMLC_PS_ROOT_URI and DMLC_PS_ROOT_PORT (the scheduler's address and port),

@@ -8,7 +8,8 @@ import d2l_extras_boot as _boot
 
 _boot.start()  # must run before mxnet is imported
 
-from .checkpoint import CheckpointError, CheckpointMismatchError, latest_checkpoint
+from .callbacks import Callback
+from .checkpoint import CheckpointError, CheckpointMismatchError, Checkpoints, latest_checkpoint
 from .data import (DatasetError, TEXT_LABELS, ArrayLoader, get_fashion_mnist_labels,
                    load_data_fashion_mnist, read_fashion_mnist)
 from .device import describe_devices, get_devices, num_gpus, try_all_gpus, try_gpu
@@ -22,15 +23,15 @@ from .results import book_comparison, build_dir, load_results, save_result
 from .summary import LayerSummary, count_parameters, layer_summary
 from .training import History, TrainingDivergedError, evaluate_accuracy, fit, make_initializer, set_seed
 
-from .threads import serial_main_thread
+from .speedups.threads import serial_main_thread
 
 use_inline_figures()  # a notebook's first figure shows under its own cell, not the next one
 # A large asnumpy() in a notebook cell would otherwise leave an OpenMP team in the main thread
-# and slow every training after it (d2l_extras.threads); MXNet's operators keep every core.
+# and slow every training after it (d2l_extras.speedups.threads); MXNet's operators keep every core.
 serial_main_thread()
 
 __all__ = [
-    "CheckpointError", "CheckpointMismatchError", "latest_checkpoint",
+    "Callback", "CheckpointError", "CheckpointMismatchError", "Checkpoints", "latest_checkpoint",
     "DatasetError", "TEXT_LABELS", "ArrayLoader", "get_fashion_mnist_labels",
     "load_data_fashion_mnist", "read_fashion_mnist",
     "describe_devices", "get_devices", "num_gpus", "try_all_gpus", "try_gpu",

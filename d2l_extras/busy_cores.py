@@ -3,12 +3,15 @@
 MXNet's operators split their work over OMP_NUM_THREADS threads, one per core by default.
 When another program keeps a core busy, every operator waits for the thread that shares that
 core: a training then runs at about half its speed, slower than with one thread fewer
-(docs/benchmarks.md). ``fit`` checks once per process and says what to do.
+(docs/benchmarks.md). ``fit``'s default callbacks include ``BusyCoresNote``, which checks
+once per process when training on the CPU and says what to do.
 """
 import os
 import time
 
-__all__ = ["cores_busy_elsewhere", "warn_if_cores_busy"]
+from .callbacks import Callback
+
+__all__ = ["cores_busy_elsewhere", "warn_if_cores_busy", "BusyCoresNote"]
 
 # Cores' worth of CPU time other processes use for the warning; a browser or an editor at
 # rest stays well below it.
@@ -80,3 +83,11 @@ def warn_if_cores_busy(threads=None, cores=None, measure=cores_busy_elsewhere):
         "kernel with OMP_NUM_THREADS={fewer} (one thread fewer).",
         busy=elsewhere, cores=cores, fewer=cores - 1)
     return True
+
+
+class BusyCoresNote(Callback):
+    """At the start of a training on CPUs only, ``warn_if_cores_busy`` (once per process)."""
+
+    def on_train_begin(self, info):
+        if all(d.device_type == "cpu" for d in info["devices"]):
+            warn_if_cores_busy()

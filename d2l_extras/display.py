@@ -1,19 +1,19 @@
 """How training progress is shown; kept apart from training itself.
 
-``fit`` calls a display's ``on_*`` methods. Three are provided: a live plot for notebooks
-(one figure updated in place through a display id: no ``clear_output`` flood, PNG so
-that nbval does not compare it), a tqdm progress bar for terminals, and nothing
-(``display=None``, as in unit tests).
+Displays are callbacks of ``fit``. Two are provided: a live plot for notebooks (one figure
+updated in place through a display id: no ``clear_output`` flood, PNG so that nbval does not
+compare it) and a tqdm progress bar for terminals; ``fit(..., callbacks=[])`` shows nothing.
 """
 import sys
 
+from .callbacks import Callback
 from .language import text, update
 
-__all__ = ["Display", "LivePlot", "ProgressBar", "resolve_display", "in_notebook", "use_inline_figures"]
+__all__ = ["Display", "LivePlot", "ProgressBar", "default_display", "in_notebook", "use_inline_figures"]
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-# Points per epoch of the training curves: the live plot draws them as training runs, and
-# ``fit`` keeps them in each epoch's record, so that a resumed run draws the same curve.
+# Points per epoch of the training curves, which ``fit`` keeps in its History (each epoch's
+# record holds its own), so that a resumed run draws the same curve.
 POINTS_PER_EPOCH = 5
 
 
@@ -24,20 +24,7 @@ def curve_point(batch, num_batches, points_per_epoch=POINTS_PER_EPOCH):
     return (batch + 1) % every == 0 and batch + 1 < num_batches
 
 
-class Display:
-    """Base class: every hook does nothing."""
-
-    def on_train_begin(self, info):
-        """``info``: dict with num_epochs, num_batches, start_epoch, devices, history."""
-
-    def on_batch_end(self, epoch, batch, metrics):
-        """``metrics``: dict with running train_loss and train_acc of this epoch."""
-
-    def on_epoch_end(self, epoch, record):
-        """``record``: the epoch's dict in the history."""
-
-    def on_train_end(self, history):
-        """Called once with the finished History."""
+Display = Callback  # a display is a callback that shows progress
 
 
 def in_notebook():
@@ -71,64 +58,34 @@ def use_inline_figures():
     return True
 
 
-def resolve_display(display):
-    """'auto' means a live plot in a notebook, a progress bar in a terminal, else nothing."""
-    if display == "auto":
-        if in_notebook():
-            return LivePlot()
-        return ProgressBar() if sys.stderr.isatty() else Display()
-    if display is None:
-        return Display()
-    if not isinstance(display, Display):
-        raise TypeError(f"display must be 'auto', None or a Display, got {type(display).__name__}")
-    return display
+def default_display():
+    """A live plot in a notebook, a progress bar in a terminal, else None."""
+    if in_notebook():
+        return LivePlot()
+    return ProgressBar() if sys.stderr.isatty() else None
 
 
 class LivePlot(Display):
-    """Loss and accuracies against epochs, redrawn in one notebook output as training runs.
+    """Loss and accuracies against epochs, drawn from the training's History and redrawn in
+    one notebook output as training runs (epochs resumed from a checkpoint included)."""
 
-    Parameters
-    ----------
-    points_per_epoch : int
-        How often within an epoch the training curves get a new point. Epochs resumed from a
-        checkpoint are drawn with the points their record kept (``POINTS_PER_EPOCH``).
-    """
-
-    def __init__(self, points_per_epoch=POINTS_PER_EPOCH, figsize=(4.5, 3)):
-        self.points_per_epoch, self.figsize = points_per_epoch, figsize
-        self.x, self.series = [], {"train loss": [], "train acc": []}
-        self.test_x, self.test_acc = [], []
+    def __init__(self, figsize=(4.5, 3)):
+        self.figsize = figsize
 
     def on_train_begin(self, info):
         import matplotlib.pyplot as plt
         from .language import show
 
-        self.num_epochs, self.num_batches = info["num_epochs"], info["num_batches"]
-        for record in info["history"].records:  # a resumed run shows its earlier epochs
-            for x, loss, acc in record.get("curve", ()):  # (records of older checkpoints have none)
-                self._add_point(x, loss, acc)
-            self._add_epoch(record)
+        self.num_epochs, self.num_batches, self.history = info["num_epochs"], info["num_batches"], info["history"]
         self.fig, self.ax = plt.subplots(figsize=self.figsize, layout="constrained")
         plt.close(self.fig)  # shown only through the display handles, not again at cell end
         self.handles = show(self._draw, display_id=True)  # one figure per language
 
-    def _add_point(self, x, loss, acc):
-        self.x.append(x)
-        self.series["train loss"].append(loss)
-        self.series["train acc"].append(acc)
-
-    def _add_epoch(self, record):
-        self._add_point(record["epoch"], record["train_loss"], record["train_acc"])
-        self.test_x.append(record["epoch"])
-        self.test_acc.append(record["test_acc"])
-
     def on_batch_end(self, epoch, batch, metrics):
-        if curve_point(batch, self.num_batches, self.points_per_epoch):
-            self._add_point(epoch + (batch + 1) / self.num_batches, metrics["train_loss"], metrics["train_acc"])
+        if curve_point(batch, self.num_batches):
             update(self.handles, self._draw)
 
     def on_epoch_end(self, epoch, record):
-        self._add_epoch(record)
         update(self.handles, self._draw)
 
     def on_train_end(self, history):
@@ -139,9 +96,10 @@ class LivePlot(Display):
     def _draw(self, lang="en"):
         ax = self.ax
         ax.cla()
-        ax.plot(self.x, self.series["train loss"], "-", label=text("train loss", lang))
-        ax.plot(self.x, self.series["train acc"], "m--", label=text("train acc", lang))
-        ax.plot(self.test_x, self.test_acc, "g-.o", markersize=3, label=text("test acc", lang))
+        x, loss, acc = zip(*self.history.curve) if self.history.curve else ((), (), ())
+        ax.plot(x, loss, "-", label=text("train loss", lang))
+        ax.plot(x, acc, "m--", label=text("train acc", lang))
+        ax.plot(self.history["epoch"], self.history["test_acc"], "g-.o", markersize=3, label=text("test acc", lang))
         ax.set_xlabel(text("epoch", lang))
         ax.set_xlim(0, self.num_epochs)
         ax.grid(True)

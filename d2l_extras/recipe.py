@@ -10,7 +10,9 @@ __all__ = ["LR_SCHEDULES", "INITIALIZERS", "Recipe", "check_choice"]
 
 LR_SCHEDULES = (None, "cosine", "warmup-cosine")  # None: a constant learning rate, as in the book
 INITIALIZERS = (None, "xavier", "he")  # None: Xavier, as in the book
-_NAMED_WHEN_SET = ("revive_dead_classes",)  # fields added later, described only when set
+# Fields added later, described only when not at their default, so that the identities of
+# trainings that do not use them stay as they were.
+_NAMED_WHEN_CHANGED = ("revive_dead_classes", "kvstore", "cpu_speedups")
 
 
 def check_choice(what, value, choices):
@@ -33,7 +35,12 @@ class Recipe:
     revive_dead_classes : every 100 updates, re-draw the last layer's weights of any class
         whose average output fell under a tenth of the average class's, or whose output was
         positive on at most a tenth of its own class's images (a ReLU class map that died,
-        went dormant, or died on its own class, as NiN's can; see ``d2l_extras.revive``)
+        went dormant, or died on its own class, as NiN's can; see ``d2l_extras.dead_classes``)
+    kvstore : how the gradients of several devices are summed: 'device' (on this machine),
+        'local', or across machines 'dist_sync' / 'dist_async' or a KVStore made by
+        ``mx.kv.create`` (see ``training.Parallel`` and ``d2l_extras.launch``)
+    cpu_speedups : while ``fit`` trains, use the CPU speed-ups of ``d2l_extras.speedups``
+        (the same function, floating-point sums in another order)
     """
 
     optimizer: str = "sgd"
@@ -44,6 +51,8 @@ class Recipe:
     hybridize: bool = True
     seed: int = 0
     revive_dead_classes: bool = False
+    kvstore: object = field(default="device", compare=False)
+    cpu_speedups: bool = True
 
     def __post_init__(self):
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
@@ -55,8 +64,8 @@ class Recipe:
         out = {}
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
-            if name in _NAMED_WHEN_SET and not value:
-                continue  # so that the checkpoints of trainings made before it keep their identity
+            if name in _NAMED_WHEN_CHANGED and value == self.__dataclass_fields__[name].default:
+                continue
             ok = value is None or isinstance(value, (str, int, float, bool, dict))
             out[name] = value if ok else f"{type(value).__name__}: {value!r}"
         return out

@@ -1,7 +1,7 @@
 """A data-parallel worker script for MXNet's parameter server, started by the course's launcher.
 
 Every worker runs this same script: it joins the job (``mx.kv.create``), reads its own shard
-of Fashion-MNIST and trains with ``dx.fit(..., kvstore=kv)``::
+of Fashion-MNIST and trains with ``dx.fit(..., recipe=dx.Recipe(kvstore=kv))``::
 
     # one machine: 1 scheduler, 1 server, 2 workers on 127.0.0.1
     python -m course_tools.launch -n 2 -s 1 -- python examples/train_dist.py
@@ -69,7 +69,7 @@ def main(argv=None):
         num_parts=kv.num_workers, part_index=kv.rank)  # this worker's shard
     net = build_net(args.model)
     history = dx.fit(net, train_iter, test_iter, args.epochs, args.lr, dx.get_devices(),
-                     display=None, kvstore=kv)
+                     callbacks=[], recipe=dx.Recipe(kvstore=kv))
     print(f"worker {kv.rank} of {kv.num_workers} ({kv.type}): {history}", flush=True)
     if args.save is not None:
         args.save.mkdir(parents=True, exist_ok=True)

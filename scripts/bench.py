@@ -96,7 +96,7 @@ def worker(path, net_key, test_subset, epochs, profile="quick"):
     else:
         train_iter, test_iter = dx.load_data_fashion_mnist(batch_size, resize=size, subset=subset,
                                                            test_subset=test_subset)
-        history = dx.fit(net, train_iter, test_iter, epochs, lr, display=None)
+        history = dx.fit(net, train_iter, test_iter, epochs, lr, callbacks=[])
         reported, test_acc = history.examples_per_sec, history.final["test_acc"]
     wall = time.perf_counter() - start
     print(json.dumps({"path": path, "net": net_key, "wall_examples_per_sec": epochs * len(ytr) / wall,
@@ -160,7 +160,7 @@ def phases_worker(net_key, test_subset, profile, batches=30):
         mx.nd.waitall()
         return (time.perf_counter() - start) * 1000 / len(pairs)
 
-    from d2l_extras.layout import channel_concat
+    from d2l_extras.speedups.channel_concat import channel_concat
 
     with channel_concat():  # as in fit: the network is traced, and concatenates, on oneDNN's Concat
         for X, y in warm:

@@ -45,7 +45,7 @@ def worker(section, seed, profile):
                                                        test_subset=s.test_subset, seed=seed, device=devices[0])
     start = time.perf_counter()
     history = dx.fit(get_model(section), train_iter, test_iter, s.num_epochs, s.lr, devices,
-                     recipe=dataclasses.replace(s.recipe, seed=seed), display=None)
+                     recipe=dataclasses.replace(s.recipe, seed=seed), callbacks=[])
     revived = [[r["epoch"], c] for r in history.records for c in r.get("revived_classes", [])]
     print(json.dumps({"section": section, "seed": seed, "test_acc": history.final["test_acc"],
                       "seconds": time.perf_counter() - start, "devices": history.devices, "revived": revived,

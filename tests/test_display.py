@@ -5,13 +5,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from d2l_extras.display import LivePlot  # noqa: E402
+from d2l_extras.training import History  # noqa: E402
 
 
 def test_the_live_plot_writes_numbers_in_each_language_in_turn():
     plot = LivePlot()
     plot.num_epochs = 2
-    plot.x, plot.series = [0.5, 1, 1.5, 2], {"train loss": [0.9, 0.5, 0.4, 0.35], "train acc": [0.6, 0.8, 0.85, 0.87]}
-    plot.test_x, plot.test_acc = [1, 2], [0.8, 0.86]
+    plot.history = History(records=[
+        {"epoch": 1, "train_loss": 0.5, "train_acc": 0.8, "test_acc": 0.8, "curve": [[0.5, 0.9, 0.6]]},
+        {"epoch": 2, "train_loss": 0.35, "train_acc": 0.87, "test_acc": 0.86, "curve": [[1.5, 0.4, 0.85]]}])
     plot.fig, plot.ax = plt.subplots(figsize=plot.figsize)
     for lang, number in (("vi", "0,5"), ("en", "0.5"), ("vi", "0,5")):  # one Axes, redrawn per language
         plot._draw(lang)

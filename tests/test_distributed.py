@@ -42,7 +42,7 @@ WORKER = textwrap.dedent('''
     net = nn.HybridSequential()
     net.add(nn.Dense(32, activation="relu"), nn.Dense(10))
     history = dx.fit(net, train_iter, test_iter, num_epochs=num_epochs, lr=lr, devices=[mx.cpu()],
-                     display=None, kvstore=kv, recipe=dx.Recipe(seed=0))
+                     callbacks=[], recipe=dx.Recipe(seed=0, kvstore=kv))
     net.save_parameters(f"{out}/worker-{kv.rank}.params")
     with open(f"{out}/worker-{kv.rank}.json", "w") as f:
         json.dump({"rank": kv.rank, "num_workers": kv.num_workers, "type": kv.type,
@@ -139,7 +139,7 @@ def test_dist_sync_two_workers_agree_and_learn(tmp_path, port):
     net = nn.HybridSequential()
     net.add(nn.Dense(32, activation="relu"), nn.Dense(10))
     dx.fit(net, *dx.load_data_fashion_mnist(64, subset=512, test_subset=128, seed=0), num_epochs=3,
-           lr=0.3, devices=[mx.cpu()], display=None, recipe=dx.Recipe(seed=0))
+           lr=0.3, devices=[mx.cpu()], callbacks=[], recipe=dx.Recipe(seed=0))
     reference = {k: p.data().asnumpy() for k, p in net._collect_params_with_prefix().items()}
     for name, value in reference.items():
         onp.testing.assert_allclose(p0[name], value, rtol=1e-4, atol=1e-5, err_msg=name)

@@ -28,7 +28,7 @@ dx.set_seed(0)
 net = get_model("batch_norm")
 train_iter, test_iter = dx.load_data_fashion_mnist(s.batch_size, resize=s.resize, subset=2048,
                                                    test_subset=1000, seed=0)
-history = dx.fit(net, train_iter, test_iter, 2, s.lr, [npx.cpu()], display=None)
+history = dx.fit(net, train_iter, test_iter, 2, s.lr, [npx.cpu()], callbacks=[])
 keys = ("train_loss", "train_acc", "test_acc")
 print(json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__,
                   "supplied": list(d2l_extras_boot.supplied_numpy_names()),

@@ -43,8 +43,8 @@ CHILD = textwrap.dedent("""
                     time.sleep(60)                  # machine would otherwise finish the epoch first
     os.makedirs(ckpt_dir, exist_ok=True)
     train_iter, test_iter = dx.load_data_fashion_mnist(64, subset=768, test_subset=256)
-    h = dx.fit(net, train_iter, test_iter, 3, 0.1, display=MarkTraining(), checkpoint_dir=ckpt_dir,
-               resume=True, recipe=dx.Recipe(seed=2))
+    h = dx.fit(net, train_iter, test_iter, 3, 0.1, callbacks=[dx.Checkpoints(ckpt_dir), MarkTraining()],
+               recipe=dx.Recipe(seed=2))
     json.dump(h.to_dict(), open(out, "w"))
 """)
 

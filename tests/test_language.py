@@ -107,7 +107,7 @@ X, y = np.random.uniform(size=(64, 1, 8, 8)), np.array([i % 10 for i in range(64
 data = gluon.data.DataLoader(gluon.data.ArrayDataset(X, y), batch_size=16)
 net = nn.Sequential()
 net.add(nn.Flatten(), nn.Dense(10))
-history = dx.fit(net, data, data, 1, 0.1, display='auto')
+history = dx.fit(net, data, data, 1, 0.1)  # the default callbacks: the live plot
 dx.book_comparison(dx.section_run('resnet', 'quick'), history)"""
     nb = new_notebook(cells=[new_code_cell(code)])
     kernel_env = {k: v for k, v in os.environ.items() if k not in ("D2L_LANG", "JPY_SESSION_NAME")}

@@ -82,7 +82,7 @@ def trainers_built_by_fit(monkeypatch, settings):
     train_iter, test_iter = dx.load_data_fashion_mnist(32, subset=160, test_subset=64, seed=0)
     net = nn.Sequential()
     net.add(nn.Dense(16, activation="relu"), nn.Dense(10))
-    dx.fit(net, train_iter, test_iter, 1, settings.lr, [mx.cpu()], display=None, recipe=settings.recipe)
+    dx.fit(net, train_iter, test_iter, 1, settings.lr, [mx.cpu()], callbacks=[], recipe=settings.recipe)
     return built
 
 

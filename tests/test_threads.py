@@ -1,4 +1,4 @@
-"""off_main_thread, and the identity's digest that uses it (d2l_extras.threads)."""
+"""off_main_thread, and the identity's digest that uses it (d2l_extras.speedups.threads)."""
 import json
 import os
 import subprocess
@@ -10,8 +10,8 @@ import numpy as onp
 import pytest
 from mxnet import np, npx
 
-from d2l_extras import training
-from d2l_extras.threads import off_main_thread
+from d2l_extras import checkpoint
+from d2l_extras.speedups.threads import off_main_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 npx.set_np()
@@ -32,7 +32,7 @@ def test_off_main_thread_raises_the_functions_exception_in_the_caller():
 
 def test_the_digest_tells_values_shapes_and_dtypes_apart():
     def digest(*arrays):
-        return training._digest_arrays(iter(arrays))
+        return checkpoint._digest_arrays(iter(arrays))
 
     base = digest(np.arange(12).reshape(3, 4), np.zeros((0, 3)))
     assert digest(np.arange(12).reshape(3, 4), np.zeros((0, 3))) == base, "same values, same digest"
@@ -54,7 +54,7 @@ def test_the_digest_reads_the_arrays_outside_the_calling_thread():
             readers.append(threading.get_ident())
             return onp.ones(3)
 
-    training._digest_arrays([Recorded(), Recorded()])
+    checkpoint._digest_arrays([Recorded(), Recorded()])
     assert len(readers) == 2 and threading.get_ident() not in readers
 
 
@@ -64,8 +64,8 @@ import mxnet as mx
 from mxnet import np, npx
 from mxnet.gluon import nn
 import d2l_extras as dx
-from d2l_extras import training
-from d2l_extras.threads import openmp_runtime
+from d2l_extras import checkpoint, training
+from d2l_extras.speedups.threads import openmp_runtime
 npx.set_np()
 
 def threads(at_most=None):
@@ -85,7 +85,7 @@ time.sleep(0.2)
 counts = {"before": threads()}
 if sys.argv[1] == "identity":
     openmp_runtime().omp_set_num_threads(2)  # undo import d2l_extras's guard: the digest alone
-    training.training_identity(net, [(X, y)], (X, y), 1, 0.1, dx.Recipe(), training.Parallel([mx.cpu()], "device"))
+    checkpoint.training_identity(net, [(X, y)], (X, y), 1, 0.1, dx.Recipe(), training.Parallel([mx.cpu()], "device"))
     counts["after"] = threads(at_most=counts["before"])
 else:  # a student's cell: a large read in the main thread, after import d2l_extras
     net.weight.data().asnumpy()

@@ -8,7 +8,8 @@ from mxnet import npx
 from mxnet.gluon import nn
 
 import d2l_extras as dx
-from d2l_extras import training
+from d2l_extras import checkpoint, training
+from d2l_extras.speedups import PerParameterSGD, cpu_speedups
 
 npx.set_np()
 
@@ -33,7 +34,7 @@ def params_of(net):
 
 def test_history_records_every_epoch_and_learns(loaders):
     train_iter, test_iter = loaders
-    h = dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None)
+    h = dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], callbacks=[])
     assert len(h) == 3 and h["epoch"] == [1, 2, 3]
     assert h["train_loss"][-1] < h["train_loss"][0]
     assert h.final["test_acc"] > 0.5  # random guessing gives 0.1
@@ -46,8 +47,8 @@ def test_history_records_every_epoch_and_learns(loaders):
 def test_same_seed_same_run(loaders):
     train_iter, test_iter = loaders
     a, b = small_net(), small_net()
-    ha = dx.fit(a, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=5))
-    hb = dx.fit(b, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=5))
+    ha = dx.fit(a, train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[], recipe=dx.Recipe(seed=5))
+    hb = dx.fit(b, train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[], recipe=dx.Recipe(seed=5))
     assert ha["train_loss"] == pytest.approx(hb["train_loss"], rel=1e-5)
     for k, v in params_of(a).items():
         onp.testing.assert_allclose(v, params_of(b)[k], rtol=1e-5, atol=1e-6)
@@ -56,34 +57,32 @@ def test_same_seed_same_run(loaders):
 def test_divergence_stops_with_the_likely_cause(loaders, tmp_path):
     train_iter, test_iter = loaders
     with pytest.raises(dx.TrainingDivergedError, match=r"learning rate \(lr=1e\+06\) is most likely too high"):
-        dx.fit(small_net(), train_iter, test_iter, 2, 1e6, [mx.cpu()], display=None, checkpoint_dir=tmp_path)
+        dx.fit(small_net(), train_iter, test_iter, 2, 1e6, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path, resume=False)])
     assert dx.latest_checkpoint(tmp_path) is None  # no checkpoint of a diverged epoch
 
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"num_epochs": 0}, "num_epochs"), ({"lr": -1.0}, "lr must be"), ({"lr": math.nan}, "lr must be"),
-    ({"resume": True}, "resume=True needs checkpoint_dir"),
+    ({"recipe": "sgd"}, "recipe must be"), ({"callbacks": ["plot"]}, "callbacks must be"),
 ])
 def test_bad_arguments(loaders, kwargs, message):
     train_iter, test_iter = loaders
-    args = dict(num_epochs=1, lr=0.1)
+    args = dict(num_epochs=1, lr=0.1, callbacks=[])
     args.update(kwargs)
-    with pytest.raises(ValueError, match=message):
-        dx.fit(small_net(), train_iter, test_iter, display=None, **args)
+    with pytest.raises((ValueError, TypeError), match=message):
+        dx.fit(small_net(), train_iter, test_iter, **args)
 
 
 @pytest.mark.slow  # three trainings
 def test_resume_continues_exactly_as_the_uninterrupted_run(loaders, tmp_path):
     train_iter, test_iter = loaders
     straight = small_net()
-    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=1))
+    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], callbacks=[], recipe=dx.Recipe(seed=1))
 
     # Interrupted after epoch 1 (a fit of 1 epoch writes the same checkpoint), then resumed.
-    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None,
-           checkpoint_dir=tmp_path, recipe=dx.Recipe(seed=1))
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path, resume=False)], recipe=dx.Recipe(seed=1))
     resumed = small_net()
-    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None,
-                       checkpoint_dir=tmp_path, resume=True, recipe=dx.Recipe(seed=1))
+    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path)], recipe=dx.Recipe(seed=1))
     assert h_resumed["epoch"] == [1, 2, 3]
     assert h_resumed["train_loss"] == pytest.approx(h_straight["train_loss"], rel=1e-4)
     assert h_resumed["test_acc"] == pytest.approx(h_straight["test_acc"], abs=1e-9)
@@ -140,7 +139,7 @@ def test_fit_follows_the_schedule_to_zero(loaders, monkeypatch):
 
     real = training.lr_scheduler
     monkeypatch.setattr(training, "lr_scheduler", lambda *args: Spy(real(*args)))
-    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(lr_schedule="cosine"))
+    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], callbacks=[], recipe=dx.Recipe(lr_schedule="cosine"))
     steps = [n for n, _ in asked]
     assert max(steps) == 2 * len(train_iter)  # one update per batch, over both epochs
     assert asked[0][1] == pytest.approx(0.1, rel=0.02) and asked[-1][1] == pytest.approx(0.0, abs=1e-9)
@@ -155,13 +154,12 @@ class StopAfterFirstEpoch(dx.Display):
 def test_resume_continues_the_schedule(loaders, tmp_path):
     train_iter, test_iter = loaders
     straight = small_net()
-    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
+    h_straight = dx.fit(straight, train_iter, test_iter, 3, 0.1, [mx.cpu()], callbacks=[], recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
     with pytest.raises(KeyboardInterrupt):  # interrupted after epoch 1's checkpoint
-        dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], display=StopAfterFirstEpoch(), checkpoint_dir=tmp_path, recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
+        dx.fit(small_net(), train_iter, test_iter, 3, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path, resume=False), StopAfterFirstEpoch()], recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
     assert dx.latest_checkpoint(tmp_path).name == "epoch-0001"
     resumed = small_net()
-    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], display=None,
-                       checkpoint_dir=tmp_path, resume=True, recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
+    h_resumed = dx.fit(resumed, train_iter, test_iter, 3, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path)], recipe=dx.Recipe(seed=2, lr_schedule="cosine"))
     assert h_resumed["train_loss"] == pytest.approx(h_straight["train_loss"], rel=1e-4)
     for k, v in params_of(straight).items():
         onp.testing.assert_allclose(v, params_of(resumed)[k], rtol=1e-4, atol=1e-5)
@@ -169,17 +167,17 @@ def test_resume_continues_the_schedule(loaders, tmp_path):
 
 def test_resume_of_a_finished_run_trains_nothing(loaders, tmp_path):
     train_iter, test_iter = loaders
-    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, checkpoint_dir=tmp_path)
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path, resume=False)])
     net = small_net()
-    h = dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None, checkpoint_dir=tmp_path, resume=True)
+    h = dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path)])
     assert len(h) == 1
     assert dx.evaluate_accuracy(net, test_iter, [mx.cpu()]) == pytest.approx(h.final["test_acc"])
 
 
 def test_environment_variable_turns_on_automatic_checkpoints(loaders, tmp_path, monkeypatch):
     train_iter, test_iter = loaders
-    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
-    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None)
+    monkeypatch.setenv(checkpoint.FOLDER_ENV, str(tmp_path))
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[])
     folders = list(tmp_path.iterdir())
     assert len(folders) == 1 and folders[0].name.startswith("fit-")
     assert dx.latest_checkpoint(folders[0]) is not None
@@ -204,17 +202,17 @@ def test_an_edited_network_trains_afresh_and_an_unchanged_one_resumes(loaders, t
     # The defect of issue 15: the automatic checkpoint folder was named after the class name
     # and the settings, so an edited network (same shapes) resumed the old one's finished run.
     train_iter, test_iter = loaders
-    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
-    first = dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None)
+    monkeypatch.setenv(checkpoint.FOLDER_ENV, str(tmp_path))
+    first = dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[])
 
     edited = CountBatches()
-    h_edited = dx.fit(lenet_like("relu"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=edited)
+    h_edited = dx.fit(lenet_like("relu"), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[edited])
     assert edited.batches == len(train_iter), "the edited network did not train"
     assert h_edited["train_loss"] != first["train_loss"]
     assert len(list(tmp_path.glob("fit-*"))) == 2
 
     unchanged = CountBatches()
-    h_again = dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=unchanged)
+    h_again = dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[unchanged])
     assert unchanged.batches == 0, "the unchanged network trained again instead of resuming"
     assert h_again.records == first.records
 
@@ -223,13 +221,13 @@ def test_a_second_training_on_a_shared_loader_resumes_after_the_first_resumed(tm
     """Notebook 05 trains two networks on one loader. Run again (outputs stale), the first
     resumes from its checkpoints without iterating the loader; the second must still find
     its own checkpoints, whatever epoch the first left the loader at."""
-    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
+    monkeypatch.setenv(checkpoint.FOLDER_ENV, str(tmp_path))
 
     def notebook_run():
         train_iter, test_iter = dx.load_data_fashion_mnist(32, subset=128, test_subset=64, seed=0)
-        dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None)
+        dx.fit(lenet_like("sigmoid"), train_iter, test_iter, 2, 0.1, [mx.cpu()], callbacks=[])
         second = CountBatches()
-        dx.fit(lenet_like("relu"), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=second)
+        dx.fit(lenet_like("relu"), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[second])
         return second.batches
 
     assert notebook_run() == 4  # trained: 128 images in batches of 32
@@ -246,7 +244,7 @@ def test_training_identity_changes_with_what_is_trained(loaders):
         dx.set_seed(recipe.seed)
         net.initialize(mx.init.Xavier(), force_reinit=True)
         net(X0[:1])
-        return training.training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel)["digest"]
+        return checkpoint.training_identity(net, train_iter, (X0, y0), num_epochs, lr, recipe, parallel)["digest"]
 
     base = identity(lenet_like("sigmoid"))
     assert identity(lenet_like("sigmoid")) == base  # deterministic: a rerun resumes
@@ -274,11 +272,9 @@ def test_display_hooks_are_called(loaders):
         def on_train_end(self, history):
             calls.append(("end", len(history)))
 
-    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display=Recorder())
+    dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[Recorder()])
     assert calls[0] == ("begin", 10) and calls[-2:] == [("epoch", 1), ("end", 1)]
     assert [c[1] for c in calls if c[0] == "batch"] == list(range(10))
-    with pytest.raises(TypeError, match="display must be"):
-        dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], display="plot")
 
 
 def test_history_round_trip(tmp_path):
@@ -297,8 +293,9 @@ def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(
     """make_optimizer's SGD calls sgd_update per parameter (fast on CPUs) and changes no number."""
     from mxnet import autograd, gluon
 
-    optimizer = training.make_optimizer("sgd", dict(params, learning_rate=0.1))
-    assert isinstance(optimizer, training.PerParameterSGD)
+    with cpu_speedups() as speedups:
+        optimizer = training.make_optimizer("sgd", dict(params, learning_rate=0.1), speedups=speedups)
+    assert isinstance(optimizer, PerParameterSGD)
     default = mx.optimizer.create("sgd", learning_rate=0.1, **params)
     assert default.aggregate_num > 1  # what MXNet does unless told: the test compares the two
     kernel = "sgd_mom_update" if params else "sgd_update"
@@ -336,8 +333,11 @@ def test_the_optimizer_updates_one_parameter_per_operator_with_the_same_weights(
 
 
 def test_make_optimizer_keeps_other_optimizers_and_passes_instances_through():
-    adam = training.make_optimizer("adam", {"learning_rate": 0.01})
+    with cpu_speedups() as speedups:
+        adam = training.make_optimizer("adam", {"learning_rate": 0.01}, speedups=speedups)
     assert type(adam) is mx.optimizer.Adam and adam.aggregate_num == 0
+    with cpu_speedups(False) as off:
+        assert type(training.make_optimizer("sgd", {"learning_rate": 0.1}, speedups=off)) is mx.optimizer.SGD
     given = mx.optimizer.SGD(learning_rate=0.1)
     assert training.make_optimizer(given, {}) is given
 
@@ -347,9 +347,10 @@ def test_an_optimizer_for_kvstore_servers_is_mxnets_own():
     where d2l_extras cannot be imported: what fit sends them must name MXNet's classes only."""
     import pickle
 
-    for_servers = training.make_optimizer("sgd", {"learning_rate": 0.1}, servers=True)
-    assert b"d2l_extras" not in pickle.dumps(for_servers)
-    assert b"d2l_extras" in pickle.dumps(training.make_optimizer("sgd", {"learning_rate": 0.1}))
+    with cpu_speedups() as speedups:
+        for_servers = training.make_optimizer("sgd", {"learning_rate": 0.1}, servers=True, speedups=speedups)
+        assert b"d2l_extras" not in pickle.dumps(for_servers)
+        assert b"d2l_extras" in pickle.dumps(training.make_optimizer("sgd", {"learning_rate": 0.1}, speedups=speedups))
 
 
 def test_a_resumed_run_draws_the_training_curve_of_its_epochs(loaders, tmp_path, monkeypatch):
@@ -361,13 +362,38 @@ def test_a_resumed_run_draws_the_training_curve_of_its_epochs(loaders, tmp_path,
     monkeypatch.setattr(display_module, "update", lambda handles, draw: None)
     train_iter, test_iter = loaders  # 10 batches: points after batches 2, 4, 6 and 8
     live = dx.LivePlot()
-    h = dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=live, checkpoint_dir=tmp_path)
+    h = dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path, resume=False), live])
     assert [len(r["curve"]) for r in h.records] == [4, 4]
     assert [x for r in h.records for x, _, _ in r["curve"]] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.2, 1.4, 1.6, 1.8])
     resumed = dx.LivePlot()
-    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], display=resumed, checkpoint_dir=tmp_path,
-           resume=True)
-    assert resumed.x == pytest.approx(live.x) and len(live.x) == 10
-    assert resumed.series["train loss"] == pytest.approx(live.series["train loss"])
-    assert resumed.series["train acc"] == pytest.approx(live.series["train acc"])
-    assert resumed.test_acc == pytest.approx(live.test_acc)
+    dx.fit(small_net(), train_iter, test_iter, 2, 0.1, [mx.cpu()], callbacks=[dx.Checkpoints(tmp_path), resumed])
+    assert live.history is h and len(h.curve) == 10  # the plot draws the History's one curve
+    onp.testing.assert_allclose(resumed.history.curve, h.curve)
+    assert resumed.history["test_acc"] == pytest.approx(h["test_acc"])
+
+
+def test_cpu_speedups_are_one_switch_that_fit_undoes(loaders):
+    train_iter, test_iter = loaders
+    concatenate = mx.np.concatenate
+    seen = []
+
+    class Seen(dx.Callback):
+        def on_train_begin(self, info):
+            seen.append((mx.np.concatenate is concatenate, type(info["trainer"]._optimizer).__name__))
+
+    for on in (True, False):
+        dx.fit(small_net(), train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[Seen()], recipe=dx.Recipe(cpu_speedups=on))
+        assert mx.np.concatenate is concatenate
+    assert seen == [(False, "PerParameterSGD"), (True, "SGD")]
+
+
+def test_the_identity_sees_an_edit_to_a_class_without_a_file():
+    """A class typed into a notebook has no source file: its methods' compiled code stands in."""
+    namespace = {}
+    code = "class Net:\n    def forward(self, x):\n        return x * {}\n"
+    exec(code.format(2), namespace)
+    two = checkpoint._class_source(namespace["Net"])
+    exec(code.format(2), namespace)
+    assert checkpoint._class_source(namespace["Net"]) == two
+    exec(code.format(3), namespace)
+    assert checkpoint._class_source(namespace["Net"]) != two

@@ -1,4 +1,4 @@
-"""np.concatenate on oneDNN's Concat while fit trains (d2l_extras.layout)."""
+"""np.concatenate on oneDNN's Concat while fit trains (d2l_extras.speedups.channel_concat)."""
 import json
 
 import mxnet as mx
@@ -8,7 +8,8 @@ from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
 import d2l_extras as dx
-from d2l_extras import layout, training
+from d2l_extras import checkpoint
+from d2l_extras.speedups import channel_concat
 
 npx.set_np()
 
@@ -52,7 +53,7 @@ def test_channel_concatenations_take_concat_with_the_same_values_and_gradients()
     for routed in (False, True):
         x.attach_grad()
         w = np.arange(2 * 9 * 16).reshape(2, 9, 4, 4) % 7
-        with layout.channel_concat() as concat:
+        with channel_concat.channel_concat() as concat:
             with autograd.record():
                 out = np.concatenate(branches(x), axis=1) if routed else layout_free(branches(x))
                 (out * w).sum().backward()
@@ -69,7 +70,7 @@ def layout_free(seq):
 
 def test_other_concatenations_keep_np_concatenate():
     a, b = np.ones((2, 3)), np.zeros((2, 3))
-    with layout.channel_concat() as concat:
+    with channel_concat.channel_concat() as concat:
         assert np.concatenate((a, b), axis=0).shape == (4, 3)
         assert np.concatenate((a, b), axis=-1).shape == (2, 6)
         out = np.zeros((2, 6))
@@ -81,7 +82,7 @@ def test_other_concatenations_keep_np_concatenate():
 def test_np_concatenate_is_restored_after_the_block_even_on_an_error():
     arrays, symbols = mx.np.concatenate, mx.sym.np.concatenate
     with pytest.raises(RuntimeError):
-        with layout.channel_concat():
+        with channel_concat.channel_concat():
             assert mx.np.concatenate is not arrays and mx.sym.np.concatenate is not symbols
             raise RuntimeError("stop")
     assert mx.np.concatenate is arrays and mx.sym.np.concatenate is symbols
@@ -96,7 +97,7 @@ def test_a_hybridized_block_is_traced_with_concat_and_computes_the_same():
         block.initialize()
         block.hybridize()
         if routed:
-            with layout.channel_concat() as concat:
+            with channel_concat.channel_concat() as concat:
                 outs[routed] = block(X).asnumpy()
             assert concat.calls == 1  # traced once, then the cached graph runs
         else:
@@ -108,10 +109,10 @@ def test_a_hybridized_block_is_traced_with_concat_and_computes_the_same():
                          ids=["block", "hybrid", "none"])
 def test_fit_names_the_concat_kernel_in_the_identity_only_of_networks_that_concatenate(
         tmp_path, monkeypatch, block, named):
-    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
+    monkeypatch.setenv(checkpoint.FOLDER_ENV, str(tmp_path))
     train_iter, test_iter = dx.load_data_fashion_mnist(16, subset=32, test_subset=16, seed=0)
     net = tiny(block("relu") if block is nn.Activation else block())
-    dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None)
+    dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[])
     (identity,) = [json.loads(p.read_text()) for p in tmp_path.glob("fit-*/identity.json")]
-    assert (identity.get("concat_kernel") == layout.KERNEL) is named
+    assert (identity.get("concat_kernel") == channel_concat.KERNEL) is named
     assert ("concat_kernel" in identity) is named

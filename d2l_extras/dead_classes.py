@@ -1,4 +1,4 @@
-"""Dead class maps brought back: ``fit(..., recipe=Recipe(revive_dead_classes=True))``.
+"""Dead class maps drawn again: ``fit(..., recipe=Recipe(revive_dead_classes=True))``.
 
 NiN ends with a ReLU on each class map. A map that has become negative for every image
 outputs 0 and its weights get no gradient; one that is positive only rarely and weakly
@@ -19,6 +19,7 @@ import mxnet as mx
 import numpy as onp
 from mxnet.gluon import nn
 
+from .callbacks import Callback
 from .summary import all_blocks
 
 __all__ = ["REVIVE_WINDOW", "REVIVE_THRESHOLD", "OWN_CLASS_THRESHOLD", "OWN_CLASS_MIN_IMAGES",
@@ -60,15 +61,32 @@ def output_layer(net):
     return last
 
 
-class DeadClassReviver:
+class DeadClassReviver(Callback):
     """Averages each class's output over windows of ``window`` updates and re-draws the
-    classes found dormant at each window's end (see the module docstring)."""
+    classes found dormant at each window's end (see the module docstring); a callback of
+    ``fit``, which adds it when the recipe asks for it."""
+
+    order = -20  # names the classes re-drawn in the epoch's record before it is saved
 
     def __init__(self, net, seed, window=None, threshold=None):
         self.layer, self.seed = output_layer(net), seed
         self.window = window or REVIVE_WINDOW
         self.threshold = REVIVE_THRESHOLD if threshold is None else threshold
         self.start_epoch(0)
+
+    def on_train_begin(self, info):
+        if info["parallel"].distributed:
+            raise ValueError("revive_dead_classes is not supported with a distributed kvstore (the weights "
+                             "live on the servers)")
+
+    def on_epoch_begin(self, epoch):
+        self.start_epoch(epoch)
+
+    def on_step_end(self, outputs, labels):
+        self.observe(outputs, labels)
+
+    def on_epoch_end(self, epoch, record):
+        record["revived_classes"] = self.revived
 
     def start_epoch(self, epoch):
         """Windows start afresh each epoch, so a resumed run re-draws as the uninterrupted one."""

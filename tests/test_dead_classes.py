@@ -6,7 +6,7 @@ from mxnet import npx
 from mxnet.gluon import nn
 
 import d2l_extras as dx
-from d2l_extras import revive, training
+from d2l_extras import checkpoint, dead_classes, training
 
 npx.set_np()
 
@@ -45,12 +45,12 @@ def outputs(net, data_iter):
 def train(net, loaders, revive_dead_classes, seed=0):
     train_iter, test_iter = loaders
     recipe = dx.Recipe(initializer=False, revive_dead_classes=revive_dead_classes, seed=seed)
-    return dx.fit(net, train_iter, test_iter, 2, 0.1, [mx.cpu()], display=None, recipe=recipe)
+    return dx.fit(net, train_iter, test_iter, 2, 0.1, [mx.cpu()], callbacks=[], recipe=recipe)
 
 
 @pytest.fixture
 def short_window(monkeypatch):
-    monkeypatch.setattr(revive, "REVIVE_WINDOW", 5)  # 20 batches an epoch here
+    monkeypatch.setattr(dead_classes, "REVIVE_WINDOW", 5)  # 20 batches an epoch here
 
 
 def test_a_dead_class_map_stays_dead_without_the_option(loaders, short_window):
@@ -76,9 +76,9 @@ def test_revival_is_reproducible(loaders, short_window):
 
 def test_output_layer_is_the_last_layer_with_weights():
     net = nin_like()
-    assert revive.output_layer(net) is net[2]
+    assert dead_classes.output_layer(net) is net[2]
     with pytest.raises(ValueError, match="Dense or Conv2D"):
-        revive.output_layer(nn.Sequential())
+        dead_classes.output_layer(nn.Sequential())
 
 
 def test_a_last_layer_that_does_not_write_the_classes_is_refused(loaders, short_window):
@@ -114,7 +114,7 @@ def classes_redrawn(own_share, per_class=40):
     2 on its own, except map DEAD: 5 on the other classes' images (its average is far from
     dormant) and positive on only ``own_share`` of its own class's images. The classes re-drawn."""
     net = with_dead_map(dx.load_data_fashion_mnist(32, resize=12, subset=64, seed=0)[1])
-    reviver = revive.DeadClassReviver(net, seed=0, window=2)
+    reviver = dead_classes.DeadClassReviver(net, seed=0, window=2)
     rng = onp.random.default_rng(0)
     for _ in range(2):
         y = rng.permutation(onp.arange(10 * per_class) % 10)  # per_class images of each class
@@ -139,7 +139,7 @@ def test_a_map_alive_on_its_own_class_is_left_alone():
 
 
 def test_a_class_seen_too_rarely_in_a_window_is_not_judged_on_its_own_images():
-    assert revive.OWN_CLASS_MIN_IMAGES > 16
+    assert dead_classes.OWN_CLASS_MIN_IMAGES > 16
     assert classes_redrawn(own_share=0.0, per_class=8) == []  # 16 of its images in the window
 
 
@@ -153,12 +153,12 @@ def test_the_rule_is_part_of_a_reviving_trainings_identity(loaders, monkeypatch)
 
     def identity(revive_dead_classes):
         recipe = dx.Recipe(initializer=False, revive_dead_classes=revive_dead_classes)
-        return training.training_identity(net, train_iter, first, 1, 0.1, recipe, parallel)
+        return checkpoint.training_identity(net, train_iter, first, 1, 0.1, recipe, parallel)
 
     assert "revive_rule" not in identity(False)  # other trainings keep their checkpoints
     before = identity(True)
-    assert before["revive_rule"] == revive.rule()
-    monkeypatch.setattr(revive, "OWN_CLASS_THRESHOLD", 0.2)
+    assert before["revive_rule"] == dead_classes.rule()
+    monkeypatch.setattr(dead_classes, "OWN_CLASS_THRESHOLD", 0.2)
     assert identity(True)["digest"] != before["digest"]  # another rule: another checkpoint folder
 
 
@@ -166,7 +166,7 @@ def test_a_network_with_negative_outputs_is_refused(loaders, short_window):
     net = nn.Sequential()
     net.add(nn.Conv2D(4, kernel_size=3, activation="relu"), nn.GlobalAvgPool2D(), nn.Flatten(), nn.Dense(10))
     with pytest.raises(ValueError, match="outputs are never negative .* train it without the option"):
-        dx.fit(net, *loaders, 1, 0.1, [mx.cpu()], display=None, recipe=dx.Recipe(revive_dead_classes=True))
+        dx.fit(net, *loaders, 1, 0.1, [mx.cpu()], callbacks=[], recipe=dx.Recipe(revive_dead_classes=True))
 
 
 def test_nins_cpu_settings_revive_and_say_so():
@@ -186,8 +186,8 @@ def test_a_resumed_run_re_draws_as_the_uninterrupted_one(loaders, short_window, 
 
     def run(epochs, folder, resume=False):
         net = with_dead_map(test_iter)
-        h = dx.fit(net, train_iter, test_iter, epochs, 0.1, [mx.cpu()], display=None, recipe=recipe,
-                   checkpoint_dir=folder, resume=resume)
+        h = dx.fit(net, train_iter, test_iter, epochs, 0.1, [mx.cpu()], recipe=recipe,
+                   callbacks=[dx.Checkpoints(folder, resume=resume)])
         return net, h
 
     whole, h_whole = run(2, tmp_path / "whole")

@@ -1,4 +1,4 @@
-"""Convolutions with only the kernel taps that reach the input, while fit trains (d2l_extras.taps)."""
+"""Convolutions with only the kernel taps that reach the input, while fit trains (d2l_extras.speedups.trimmed_convolutions)."""
 import json
 import warnings
 
@@ -9,7 +9,8 @@ from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
 import d2l_extras as dx
-from d2l_extras import taps, training
+from d2l_extras import checkpoint
+from d2l_extras.speedups import trimmed_convolutions as taps
 
 npx.set_np()
 
@@ -166,10 +167,10 @@ class Stem(nn.HybridBlock):
 
 @pytest.mark.parametrize("tail, named", [(Tail, True), (lambda: nn.Dense(10), False)], ids=["trimmed", "none"])
 def test_fit_names_the_trimming_in_the_identity_only_of_networks_it_trims(tmp_path, monkeypatch, tail, named):
-    monkeypatch.setenv(training.CHECKPOINT_ENV, str(tmp_path))
+    monkeypatch.setenv(checkpoint.FOLDER_ENV, str(tmp_path))
     train_iter, test_iter = dx.load_data_fashion_mnist(16, subset=32, test_subset=16, seed=0)
     net = Stem(tail())  # 28x28 pooled to 2x2
-    dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], display=None)
+    dx.fit(net, train_iter, test_iter, 1, 0.1, [mx.cpu()], callbacks=[])
     (identity,) = [json.loads(p.read_text()) for p in tmp_path.glob("fit-*/identity.json")]
     assert (identity.get("taps_kernel") == taps.KERNEL) is named
     assert "hybrid_forward" not in vars(net.tail) and not any(
