@@ -71,6 +71,7 @@ TEXT = {
         "colab": "Mở trong Colab", "binder": "Mở trong Binder", "download": "Tải notebook",
         "deck": "Slide bài giảng", "pdf": "Slide (PDF)", "language_name": "Tiếng Việt",
         "toggle_nav": "Mở hoặc đóng danh sách bài", "toggle_toc": "Mở hoặc đóng mục lục của trang",
+        "glossary": "Thuật ngữ Việt ↔ Anh của khóa học",
     },
     "en": {
         "course": "Modern Convolutional Neural Networks",
@@ -83,6 +84,7 @@ TEXT = {
         "colab": "Open in Colab", "binder": "Open in Binder", "download": "Download the notebook",
         "deck": "Slides", "pdf": "Slides (PDF)", "language_name": "English",
         "toggle_nav": "Show or hide the lessons", "toggle_toc": "Show or hide the page's contents",
+        "glossary": "Vietnamese ↔ English terms for this course",
     },
 }
 
@@ -174,6 +176,11 @@ def reference_page(text, lang, pages, other_pages, repo_path):
     return site_links(OTHER_LANGUAGE_LINE.sub("", text), lang, pages, other_pages, repo_path)
 
 
+def glossary_page(text, lang):
+    """The glossary (one page of both languages) titled in `lang`: its title is in every page's sidebar."""
+    return re.sub(r"^# .*$", lambda m: f"# {TEXT[lang]['glossary']}", text, count=1, flags=re.M)
+
+
 def reference_pages(lang):
     """{page name: source} of the reference pages in `lang`: docs/<lang>/*.md and the glossary."""
     pages = {p.stem: p for p in sorted((DOCS / lang).glob("*.md"))}
@@ -231,6 +238,8 @@ def write_sources(notebooks, stage, solutions, pdfs):
             for name, source in refs[lang].items():
                 text = reference_page(source.read_text(encoding="utf-8"), lang, lessons + list(refs[lang]),
                                       list(refs[other]), source.relative_to(ROOT).as_posix())
+                if source == GLOSSARY:
+                    text = glossary_page(text, lang)
                 (src / f"{name}.md").write_text(text, encoding="utf-8")
             (src / "index.md").write_text(index_page(lang, lessons, list(refs[lang])), encoding="utf-8")
             pages[lang] = ["index", "search", "genindex"] + lessons + list(refs[lang])

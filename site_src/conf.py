@@ -1,6 +1,6 @@
-"""Sphinx configuration of the course website (scripts/site.py runs it once per language).
+"""Sphinx configuration of the course website (scripts/website.py runs it once per language).
 
-scripts/site.py writes each language's pages into a folder of their own and passes what only
+scripts/website.py writes each language's pages into a folder of their own and passes what only
 it knows (the course's title, the pages of the other language) in the JSON file named by
 ``$COURSE_SITE_META``; ``-D language=vi|en`` picks the language.
 """
@@ -27,6 +27,7 @@ nb_execution_mode = "off"
 nb_merge_streams = True
 nb_render_markdown_format = "gfm"  # the course's tables are printed as Markdown tables
 myst_enable_extensions = ["dollarmath", "amsmath", "html_image"]
+myst_dmath_double_inline = True  # "$$…$$" inside a paragraph or list item, as Jupyter draws it
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
 

@@ -6,8 +6,9 @@ page of both languages from disk in headless Chromium with every non-file:// req
 1280 and at 375 px wide, and checks: no console error, every image drawn, every internal link and
 its anchor found, no text of the other language (the decks' check, slides_helpers), the language
 switch leading to the same page, nothing past the right edge on a phone, and the search of each
-language. The student site is checked for the exercises' solutions as the student edition is
-(tests/test_student.py).
+language; and, in the HTML, the sidebar's titles in the page's language and no formula left with
+its Markdown dollar signs. The student site is checked for the exercises' solutions as the
+student edition is (tests/test_student.py).
 
 The decks' PDFs are printed by `make slides` (tests/test_slides.py checks them); here a PDF
 stands in for one section's, to check that a page links the PDF of its edition, and only then.
@@ -25,8 +26,8 @@ import nbformat
 import pytest
 
 from d2l_extras.sections import NOTEBOOKS
-from slides_helpers import (IN_CI, ROOT, block_network, launch_browser, load_script, need_browser,
-                            other_language_strings)
+from slides_helpers import (IN_CI, ROOT, VIETNAMESE_LETTER, block_network, launch_browser, load_script,
+                            need_browser, other_language_strings)
 from test_student import WITH_EXERCISES, grader, solution_pieces, source
 
 website = load_script("scripts/website.py", "website")
@@ -355,6 +356,42 @@ def test_the_leak_test_finds_the_solutions_on_the_instructors_site(tmp_path):
     for lang in LANGS:
         found |= set(leaks(pieces, page_text(out / lang / f"{path.stem}.html")))
     assert len(found) >= 0.9 * len(pieces), sorted(set(pieces) - found)[:5]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_sidebar_names_every_page_in_the_page_language(site, lang):
+    """Every page's sidebar lists the site's pages by their titles: each in the page's language
+    (on the Vietnamese site each has a Vietnamese letter, a stricter check than the prose's
+    heuristic, which reads "Vietnamese ↔ English terms for this course" as neither)."""
+    text = (site["out"] / lang / "index.html").read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="bd-links bd-docs-nav".*?</nav>', text, re.S).group(0)
+    titles = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", t)).split())
+              for t in re.findall(r'<a class="reference internal"[^>]*>(.*?)</a>', nav, re.S)]
+    assert len(titles) >= len(NOTEBOOKS), titles
+    if lang == "vi":
+        wrong = [t for t in titles if not VIETNAMESE_LETTER.search(t)]
+    else:
+        wrong = [t for _, t in other_language_strings([(0, t) for t in titles], lang)]
+    assert not wrong, wrong
+
+
+# A dollar sign of the Markdown left beside a formula ("$<math>$": "$$…$$" read as "$" + "$…$" + "$").
+STRAY_DOLLAR = re.compile(r'\$\s*<span class="math|</span>\s*\$|\$\$')
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_formula_is_math_without_its_dollar_signs(site):
+    out = site["out"]
+    found = []
+    for lang in LANGS:
+        for name in pages(out, lang):
+            text = (out / lang / name).read_text(encoding="utf-8")
+            text = re.sub(r"<(script|style|pre|code)\b.*?</\1>", "", text, flags=re.S)  # code may hold a $
+            found += [f"{lang}/{name}: …{text[max(m.start() - 60, 0):m.end() + 20]}…" for m in STRAY_DOLLAR.finditer(text)]
+    assert not found, "\n".join(found[:5])
 
 
 def test_a_pdf_of_the_other_edition_is_not_copied(tmp_path):
