@@ -101,7 +101,7 @@ def training_budget():
 
 def machine():
     """What the measured speed depends on besides the network: the CPU's kind
-    (:func:`d2l_extras_boot.cpu_kind`: name, family and model numbers, widest vectors, so that two
+    (:func:`d2l_extras.cpu.cpu_kind`: name, family and model numbers, widest vectors, so that two
     CPUs that share a name but not a speed are measured apart), cores, threads, MXNet."""
     from importlib.metadata import PackageNotFoundError, version
 
@@ -230,7 +230,7 @@ def _probe(name, settings):
                                                     test_subset=n, device=devices[0])
     net = get_model(name)
     history = fit(net, train_iter, test_iter, 1 + PROBE_EPOCHS, settings.lr, devices, recipe=settings.recipe,
-                  display=None)
+                  callbacks=[])
     # The fastest timed epoch: another process on a shared machine only ever slows one down.
     train = max(r["train_examples"] / r["train_seconds"] for r in history.records[1:])
     evaluate = 0.0

@@ -38,7 +38,7 @@ class Recipe:
         went dormant, or died on its own class, as NiN's can; see ``d2l_extras.dead_classes``)
     kvstore : how the gradients of several devices are summed: 'device' (on this machine),
         'local', or across machines 'dist_sync' / 'dist_async' or a KVStore made by
-        ``mx.kv.create`` (see ``training.Parallel`` and ``d2l_extras.launch``)
+        ``mx.kv.create`` (see ``training.Parallel`` and ``course_tools.launch``)
     cpu_speedups : while ``fit`` trains, use the CPU speed-ups of ``d2l_extras.speedups``
         (the same function, floating-point sums in another order)
     """

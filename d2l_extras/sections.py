@@ -32,7 +32,7 @@ class Settings:
     lr_schedule: Optional[str] = None  # None (constant), "cosine" or "warmup-cosine" (training.lr_scheduler)
     initializer: Optional[str] = None  # None (Xavier) or "he" (see training.make_initializer)
     momentum: Optional[float] = None   # SGD momentum; None: plain SGD, as in the book
-    revive_dead_classes: bool = False  # re-draw a class map found dead (see d2l_extras.revive)
+    revive_dead_classes: bool = False  # re-draw a class map found dead (see d2l_extras.dead_classes)
 
     def __post_init__(self):
         if self.momentum is not None and not (isinstance(self.momentum, (int, float)) and 0 <= self.momentum < 1):

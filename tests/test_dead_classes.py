@@ -173,8 +173,8 @@ def test_nins_cpu_settings_revive_and_say_so():
     s = dx.get_settings("nin", "cpu")
     assert s.revive_dead_classes and s.recipe.revive_dead_classes
     assert not dx.get_settings("nin", "quick").recipe.revive_dead_classes  # the book's training in CI
-    from d2l_extras.profiles import SettingsTable
-    table = SettingsTable("nin", "cpu")
+    from d2l_extras.profiles import settings_table
+    table = settings_table("nin", "cpu")
     assert "dead class maps drawn again" in table.why("en") and "ánh xạ lớp chết được khởi tạo lại" in table.why("vi")
     with pytest.raises(ValueError, match="revive_dead_classes must be True or False"):
         dx.get_settings("nin", "cpu", revive_dead_classes="yes")

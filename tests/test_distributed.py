@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as onp
 import pytest
 
-from d2l_extras import data, launch
+from course_tools import launch
+from d2l_extras import data
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

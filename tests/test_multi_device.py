@@ -38,8 +38,8 @@ def small_net():
 
 def train(devices, loaders, kvstore="device"):
     net = small_net()
-    history = dx.fit(net, *loaders, num_epochs=2, lr=0.3, devices=devices, display=None,
-                     kvstore=kvstore, recipe=dx.Recipe(seed=0))
+    history = dx.fit(net, *loaders, num_epochs=2, lr=0.3, devices=devices, callbacks=[],
+                     recipe=dx.Recipe(seed=0, kvstore=kvstore))
     return net, history
 
 
@@ -84,9 +84,9 @@ def test_all_selects_every_gpu(monkeypatch):
 
 def test_dist_kvstore_without_launcher_is_a_clear_error(loaders, monkeypatch):
     monkeypatch.delenv("DMLC_ROLE", raising=False)
-    with pytest.raises(RuntimeError, match="d2l_extras.launch"):
-        dx.fit(small_net(), *loaders, num_epochs=1, lr=0.1, devices=[mx.cpu()], display=None,
-               kvstore="dist_sync")
+    with pytest.raises(RuntimeError, match="course_tools.launch"):
+        dx.fit(small_net(), *loaders, num_epochs=1, lr=0.1, devices=[mx.cpu()], callbacks=[],
+               recipe=dx.Recipe(kvstore="dist_sync"))
 
 
 def test_local_kvstore_matches_device(loaders):

@@ -35,7 +35,7 @@ LANGS = ("vi", "en")
 FIXTURE_NAME = "99_slides_fixture"
 # Wider than a slide (about 110 characters fit): zoomed to fit, not cut off.
 LONG_CODE_LINE = ("history = dx.fit(net, train_iter, test_iter, num_epochs, lr, devices, recipe=recipe, "
-                  "display=None, checkpoint_dir=None)  # a line of 150 characters")
+                  "callbacks=[dx.Checkpoints(folder)])  # a line of 150 characters")
 CI_MARKER = "CI_ONLY_BOOKKEEPING_7f3a"
 
 

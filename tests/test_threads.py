@@ -133,7 +133,7 @@ def test_a_large_read_in_a_notebook_cell_leaves_no_openmp_team_after_import_d2l_
 @linux_only
 def test_the_main_thread_keeps_mxnets_choice_with_d2l_threads_default():
     """D2L_THREADS=default (the benchmark's book path) leaves MXNet's threading as it is."""
-    code = ("import d2l_extras\nfrom d2l_extras.threads import serial_main_thread\n"
+    code = ("import d2l_extras\nfrom d2l_extras.speedups.threads import serial_main_thread\n"
             "print('GUARD', serial_main_thread())")
     for env, expected in (({"D2L_THREADS": "default"}, "False"), ({"MXNET_ENGINE_TYPE": "NaiveEngine"}, "False"),
                           ({}, "True")):
@@ -147,7 +147,7 @@ def test_the_openmp_runtime_is_found_in_the_memory_map(tmp_path):
     maps = tmp_path / "maps"
     maps.write_text("7f00-7f10 r-xp 00000000 08:01 42 /usr/lib/libc.so.6\n"
                     "7f20-7f30 r--p 00000000 00:00 0 \n")
-    from d2l_extras.threads import openmp_runtime
+    from d2l_extras.speedups.threads import openmp_runtime
 
     assert openmp_runtime(str(maps)) is None
     assert openmp_runtime(str(tmp_path / "absent")) is None
