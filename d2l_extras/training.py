@@ -232,9 +232,10 @@ def fit(net, train_iter, test_iter, num_epochs, lr, devices=None, *, recipe=None
 
     ``callbacks=None`` means ``default_callbacks()``, a live plot in a notebook (a progress
     bar in a terminal); ``[]`` shows nothing. Where the course's runner asked for them,
-    checkpoints are kept per training (see ``_standing_callbacks``). ``len(train_iter)`` must be the number of batches; a ``set_epoch(e)`` method,
-    if present, is called before each epoch. ``num_epochs`` counts epochs resumed from a
-    checkpoint. Raises ``TrainingDivergedError`` when the loss becomes NaN or infinite.
+    checkpoints are kept per training (see ``_standing_callbacks``). ``len(train_iter)``
+    must be the number of batches; a ``set_epoch(e)`` method, if present, is called before
+    each epoch. ``num_epochs`` counts epochs resumed from a checkpoint. Raises
+    ``TrainingDivergedError`` when the loss becomes NaN or infinite.
     """
     recipe = recipe or Recipe()
     _check_args(num_epochs, lr, train_iter, recipe, callbacks)
