@@ -186,6 +186,13 @@ def fmt_text(v, lang):
     return v
 
 
+def fmt_title(v, lang):
+    """A network's title as the English outputs print it, written in ``lang``."""
+    from d2l_extras.sections import SECTIONS
+
+    return {s.title: s.title_vi for s in SECTIONS.values()}.get(v, v) if lang == "vi" else v
+
+
 # ----------------------------------------------------------------- the claims
 
 def claim(stem, vi, en, source, fmt=fmt_int, where=""):
@@ -615,7 +622,7 @@ CLAIMS = [
            better_time_predictor, fmt=fmt_choice(COLUMNS), where="08 exercise 2 output: rank correlations"),
     *claim("08_comparison", "trong lần chạy này (ở trên), {0} và {1} ở 68×68 (các tầng đầu là tích chập lớn) dẫn đầu, rồi {2},",
            "in this run (above) {0} and {1} at 68×68 (whose first layers are large convolutions) led, then {2},",
-           compute_rate_leaders, fmt=fmt_text, where="08 exercise 4 output: the order of the compute rates"),
+           compute_rate_leaders, fmt=fmt_title, where="08 exercise 4 output: the order of the compute rates"),
     *claim("08_comparison", "cần từ {0} đến {1} lần số phép nhân-cộng so với 32×32",
            "need {0} to {1} times the multiply-adds of the `cpu` profile's 32×32", macs_at_68_range, fmt=fmt_dec(1),
            where="08 exercise 3 output (68×68) against the comparison table's MACs (this run)"),
