@@ -147,8 +147,8 @@ def evaluate_accuracy(net, data_iter, devices=None):
 
 
 # Updates of the 'warmup-cosine' warm-up: as many as the `cpu` profile's NiN takes on all 60,000
-# images (a tenth of its run). A count, not a share of the run: a run sized to fewer images
-# warmed up in fewer steps, and its first large steps could kill every ReLU of the network.
+# images (a tenth of its run). A count, not a share of the run: a share would warm a run sized
+# to fewer images up in fewer steps, and large first steps can kill every ReLU of the network.
 WARMUP_UPDATES = 375
 
 

@@ -100,8 +100,8 @@ def test_cosine_schedule_values():
 
 
 def test_the_warm_up_is_a_number_of_updates_whatever_the_run_length():
-    """A run sized to fewer images warms up over as many steps as the full one (NiN died
-    at 28,000 images when its warm-up was a tenth of the run); a short run, over half of it."""
+    """A run sized to fewer images warms up over as many steps as the full one; a short run,
+    over half of it."""
     n = training.WARMUP_UPDATES
     for total in (4 * n, 10 * n):
         warm = training.lr_scheduler("warmup-cosine", 0.4, total)
